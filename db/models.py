@@ -1,0 +1,600 @@
+"""The data model for every area of the app, in SQLAlchemy 2.x typed declarative style.
+
+All times are naive UTC datetimes (see `utcnow`), stored the same way on SQLite and PostgreSQL.
+Items people can vote on, follow, flag or comment on are addressed as (entity_type, entity_id),
+so one table serves questions, answers, suggestions and lessons alike.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+ROLES = ("learner", "trainer", "leader", "admin")
+FUNCTIONS = (
+    "Regulatory Affairs",
+    "R&D",
+    "Manufacturing",
+    "Supply Chain",
+    "Quality",
+    "Medical Affairs",
+)
+REVISION_STATES = ("draft", "in_review", "approved", "superseded", "withdrawn")
+PROPOSAL_KINDS = ("edit", "example")
+PROPOSAL_STATES = ("pending", "accepted", "rejected")
+SIGNATURE_MEANINGS = ("reviewed", "approved")
+CONTENT_STATES = ("visible", "hidden_pending_review", "hidden", "deleted")
+VOTABLE = ("question", "answer", "suggestion")
+SUGGESTION_CATEGORIES = (
+    "Manufacturing",
+    "Supply Chain",
+    "Regulatory",
+    "R&D",
+    "Quality",
+    "Training",
+    "IT",
+    "Other",
+)
+SUGGESTION_KINDS = ("idea", "problem")
+SUGGESTION_STATES = (
+    "new",
+    "under_review",
+    "planned",
+    "in_progress",
+    "implemented",
+    "declined",
+    "duplicate",
+)
+BADGE_TIERS = ("bronze", "silver", "gold")
+
+
+def utcnow() -> datetime:
+    """The current UTC time, without tzinfo, as every column stores it."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return f"{column} IN ({quoted})"
+
+
+# Stable constraint names so Alembic migrations are the same on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+# --- people, sign-in, audit ---------------------------------------------------------------
+
+
+class Site(Base):
+    __tablename__ = "sites"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    region: Mapped[str] = mapped_column(String(40), index=True)
+    country: Mapped[str] = mapped_column(String(60))
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(254))
+    password_hash: Mapped[str] = mapped_column(String(100))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"), index=True)
+    function: Mapped[str | None] = mapped_column(String(40), index=True)
+    job_title: Mapped[str | None] = mapped_column(String(120))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Sessions that began before this moment are no longer valid (password change/reset).
+    password_changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+    __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+
+class AuthSession(Base):
+    """A server-side sign-in session; the browser's cookie is only a pointer to one of these."""
+
+    __tablename__ = "auth_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # sha256 of the sign-in cookie, so a cookie can be matched without storing it.
+    cookie_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    ip_address: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class LoginAttempt(Base):
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_user_ip_time", "username", "ip_address", "created_at"),
+        Index("ix_login_attempts_ip_time", "ip_address", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str | None] = mapped_column(String(64))
+    ip_address: Mapped[str] = mapped_column(String(64))
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AuditRecord(Base):
+    """Append-only: database triggers refuse UPDATE and DELETE; `hash` chains to the row before."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_entity", "entity_type", "entity_id"),
+        Index("ix_audit_log_actor_at", "actor_id", "at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor_username: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    entity_type: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str | None] = mapped_column(String(64))
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class Setting(Base):
+    """Admin-adjustable values (point values, thresholds); the code holds the defaults."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[dict | list | int | float | str] = mapped_column(JSON)
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+    __table_args__ = (
+        CheckConstraint(_in("kind", ("topic", "agency", "ectd_module", "process_area")), "kind"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    kind: Mapped[str] = mapped_column(String(16), default="topic")
+
+
+# --- training content board ----------------------------------------------------------------
+
+
+class Course(Base):
+    __tablename__ = "courses"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(160))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    audience_function: Mapped[str | None] = mapped_column(String(40), index=True)
+    audience_site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"), index=True)
+    # Mandatory training earns no points (gamification must not reward compliance clicks).
+    is_mandatory: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CourseOwner(Base):
+    __tablename__ = "course_owners"
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+
+
+class CourseTag(Base):
+    __tablename__ = "course_tags"
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), primary_key=True)
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id"), primary_key=True, index=True)
+
+
+class Lesson(Base):
+    __tablename__ = "lessons"
+    __table_args__ = (Index("ix_lessons_course_position", "course_id", "position"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    # What learners see; stays in place while a newer draft is written and reviewed.
+    published_revision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lesson_revisions.id", use_alter=True)
+    )
+    # The newest revision of any state: what trainers work on.
+    latest_revision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lesson_revisions.id", use_alter=True)
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_reviewed_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+
+
+class LessonRevision(Base):
+    __tablename__ = "lesson_revisions"
+    __table_args__ = (
+        UniqueConstraint("lesson_id", "number"),
+        CheckConstraint(_in("state", REVISION_STATES), "state"),
+        Index("ix_lesson_revisions_state", "state"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(160))
+    body: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(String(300), default="")
+    state: Mapped[str] = mapped_column(String(16), default="draft")
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    based_on_id: Mapped[int | None] = mapped_column(ForeignKey("lesson_revisions.id"))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class RevisionContributor(Base):
+    """Everyone who wrote part of a revision since the last approved one (four-eyes rule)."""
+
+    __tablename__ = "revision_contributors"
+    revision_id: Mapped[int] = mapped_column(ForeignKey("lesson_revisions.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+
+
+class Proposal(Base):
+    __tablename__ = "proposals"
+    __table_args__ = (
+        CheckConstraint(_in("kind", PROPOSAL_KINDS), "kind"),
+        CheckConstraint(_in("status", PROPOSAL_STATES), "status"),
+        Index("ix_proposals_lesson_status", "lesson_id", "status"),
+        Index("ix_proposals_status_created", "status", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id"))
+    base_revision_id: Mapped[int] = mapped_column(ForeignKey("lesson_revisions.id"))
+    proposer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="edit")
+    body: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    reason: Mapped[str | None] = mapped_column(Text)
+    revision_id: Mapped[int | None] = mapped_column(ForeignKey("lesson_revisions.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Signature(Base):
+    __tablename__ = "signatures"
+    __table_args__ = (CheckConstraint(_in("meaning", SIGNATURE_MEANINGS), "meaning"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("lesson_revisions.id"), index=True)
+    signer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    printed_name: Mapped[str] = mapped_column(String(120))
+    meaning: Mapped[str] = mapped_column(String(16))
+    # sha256 of the exact title and body signed: binds the signature to that text.
+    content_hash: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class LessonProgress(Base):
+    """One row per learner and lesson: completion, rating, like and relevance together."""
+
+    __tablename__ = "lesson_progress"
+    __table_args__ = (
+        CheckConstraint("rating IS NULL OR (rating BETWEEN 1 AND 5)", "rating"),
+        Index("ix_lesson_progress_lesson", "lesson_id"),
+        Index("ix_lesson_progress_completed", "completed_at"),
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id"), primary_key=True)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
+    liked: Mapped[bool] = mapped_column(Boolean, default=False)
+    relevant: Mapped[bool | None] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# --- community Q&A, comments, votes, moderation --------------------------------------------
+
+
+class Question(Base):
+    __tablename__ = "questions"
+    __table_args__ = (
+        CheckConstraint(_in("status", CONTENT_STATES), "status"),
+        Index("ix_questions_created", "created_at", "id"),
+        Index("ix_questions_activity", "last_activity_at", "id"),
+        Index("ix_questions_score", "score", "id"),
+        Index("ix_questions_unanswered", "answer_count", "created_at"),
+        Index("ix_questions_author_created", "author_id", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lessons.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_activity_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Kept in step with votes/answers in the same transaction, so lists need no aggregation.
+    score: Mapped[int] = mapped_column(Integer, default=0)
+    answer_count: Mapped[int] = mapped_column(Integer, default=0)
+    accepted_answer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("answers.id", use_alter=True)
+    )
+    status: Mapped[str] = mapped_column(String(24), default="visible")
+    flag_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class QuestionTag(Base):
+    __tablename__ = "question_tags"
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), primary_key=True)
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id"), primary_key=True, index=True)
+
+
+class Answer(Base):
+    __tablename__ = "answers"
+    __table_args__ = (
+        CheckConstraint(_in("status", CONTENT_STATES), "status"),
+        Index("ix_answers_question_created", "question_id", "created_at"),
+        Index("ix_answers_author_created", "author_id", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"))
+    body: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime)
+    score: Mapped[int] = mapped_column(Integer, default=0)
+    is_accepted: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(24), default="visible")
+    flag_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Comment(Base):
+    """Threaded comments on questions, answers, suggestions and lessons."""
+
+    __tablename__ = "comments"
+    __table_args__ = (
+        CheckConstraint(_in("status", CONTENT_STATES), "status"),
+        Index("ix_comments_entity", "entity_type", "entity_id", "created_at"),
+        Index("ix_comments_author_created", "author_id", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity_type: Mapped[str] = mapped_column(String(16))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(24), default="visible")
+    flag_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PostRevision(Base):
+    """Edit history of questions, answers and comments."""
+
+    __tablename__ = "post_revisions"
+    __table_args__ = (Index("ix_post_revisions_entity", "entity_type", "entity_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity_type: Mapped[str] = mapped_column(String(16))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    editor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    title: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Vote(Base):
+    """One vote per person per item (unique); `recipient_id` is the item's author."""
+
+    __tablename__ = "votes"
+    __table_args__ = (
+        UniqueConstraint("user_id", "entity_type", "entity_id"),
+        CheckConstraint(_in("entity_type", VOTABLE), "entity_type"),
+        CheckConstraint("value IN (-1, 1)", "value"),
+        CheckConstraint("user_id <> recipient_id", "not_own"),
+        Index("ix_votes_entity", "entity_type", "entity_id"),
+        Index("ix_votes_recipient_created", "recipient_id", "created_at"),
+        Index("ix_votes_created", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    entity_type: Mapped[str] = mapped_column(String(16))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    value: Mapped[int] = mapped_column(SmallInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Follow(Base):
+    __tablename__ = "follows"
+    __table_args__ = (Index("ix_follows_entity", "entity_type", "entity_id"),)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    entity_type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    entity_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Notification(Base):
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(String(300))
+    entity_type: Mapped[str | None] = mapped_column(String(16))
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Flag(Base):
+    __tablename__ = "flags"
+    __table_args__ = (
+        UniqueConstraint("user_id", "entity_type", "entity_id"),
+        Index("ix_flags_entity", "entity_type", "entity_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    entity_type: Mapped[str] = mapped_column(String(16))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+# --- suggestion box -------------------------------------------------------------------------
+
+
+class Suggestion(Base):
+    __tablename__ = "suggestions"
+    __table_args__ = (
+        CheckConstraint(_in("category", SUGGESTION_CATEGORIES), "category"),
+        CheckConstraint(_in("kind", SUGGESTION_KINDS), "kind"),
+        CheckConstraint(_in("status", SUGGESTION_STATES), "status"),
+        CheckConstraint(_in("visibility", CONTENT_STATES), "visibility"),
+        Index("ix_suggestions_status_changed", "status", "status_changed_at"),
+        Index("ix_suggestions_votes", "vote_count", "id"),
+        Index("ix_suggestions_created", "created_at", "id"),
+        Index("ix_suggestions_category", "category"),
+        Index("ix_suggestions_site", "site_id"),
+        Index("ix_suggestions_author", "author_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16), default="idea")
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
+    expected_benefit: Mapped[str | None] = mapped_column(Text)
+    benefit_score: Mapped[int | None] = mapped_column(SmallInteger)  # 1-5, set by leaders
+    effort_score: Mapped[int | None] = mapped_column(SmallInteger)  # 1-5, set by leaders
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    status_changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    response: Mapped[str | None] = mapped_column(Text)
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("suggestions.id"))
+    vote_count: Mapped[int] = mapped_column(Integer, default=0)
+    comment_count: Mapped[int] = mapped_column(Integer, default=0)
+    visibility: Mapped[str] = mapped_column(String(24), default="visible")
+    flag_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SuggestionStatusChange(Base):
+    __tablename__ = "suggestion_status_changes"
+    __table_args__ = (Index("ix_suggestion_status_changes_s", "suggestion_id", "changed_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    suggestion_id: Mapped[int] = mapped_column(ForeignKey("suggestions.id"))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    changed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+# --- gamification ---------------------------------------------------------------------------
+
+
+class PointEvent(Base):
+    """The points ledger: totals, levels and leaderboards are sums over it."""
+
+    __tablename__ = "point_events"
+    __table_args__ = (
+        Index("ix_point_events_user_created", "user_id", "created_at"),
+        Index("ix_point_events_created", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    points: Mapped[int] = mapped_column(Integer)
+    entity_type: Mapped[str | None] = mapped_column(String(16))
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    voided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    void_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class BadgeAward(Base):
+    __tablename__ = "badge_awards"
+    __table_args__ = (CheckConstraint(_in("tier", BADGE_TIERS), "tier"),)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    badge: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tier: Mapped[str] = mapped_column(String(8), primary_key=True)
+    awarded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    seen_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+# --- analytics and regulatory -------------------------------------------------------------
+
+
+class ActivityEvent(Base):
+    """What people did, for engagement analytics (views, posts, votes, completions)."""
+
+    __tablename__ = "activity_events"
+    __table_args__ = (
+        Index("ix_activity_events_created", "created_at"),
+        Index("ix_activity_events_user_created", "user_id", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(24))
+    entity_type: Mapped[str | None] = mapped_column(String(16))
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Submission(Base):
+    """A regulatory submission to a health authority, and how long it took."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (
+        Index("ix_submissions_agency_submitted", "agency", "submitted_on"),
+        Index("ix_submissions_submitted", "submitted_on"),
+        Index("ix_submissions_status", "status"),
+        Index("ix_submissions_site", "site_id"),
+        UniqueConstraint("agency", "application_number", "sequence"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product: Mapped[str] = mapped_column(String(120))
+    application_number: Mapped[str] = mapped_column(String(40))
+    sequence: Mapped[str] = mapped_column(String(20), default="0000")
+    submission_type: Mapped[str] = mapped_column(String(24))
+    agency: Mapped[str] = mapped_column(String(24))
+    region: Mapped[str] = mapped_column(String(40))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
+    submitted_on: Mapped[date | None] = mapped_column(Date)
+    validated_on: Mapped[date | None] = mapped_column(Date)
+    target_on: Mapped[date | None] = mapped_column(Date)
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    # approved | rejected | withdrawn; NULL while pending.
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    question_rounds: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(24), default="planned")
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,0 +1,125 @@
+"""Server-side sign-in sessions and throttling of failed sign-ins.
+
+streamlit-authenticator's cookie is only a signed username and expiry: it cannot be revoked. So a
+sign-in also creates an `AuthSession` row, the cookie is matched to it by hash, and every rerun
+checks the row. Signing out, a password change or deactivation ends the row, and the old cookie
+then leads nowhere.
+
+Throttling counts failures per (username, address) and per address. A stranger guessing at a
+real person's password from elsewhere is slowed down, but the person, signing in from their own
+address, is not locked out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from db import audit
+from db.actors import Actor
+from db.models import AuthSession, LoginAttempt, User, UserRole, utcnow
+
+WINDOW = timedelta(minutes=15)
+FREE_FAILURES_PER_USER = 5  # per username and address, within WINDOW
+FREE_FAILURES_PER_ADDRESS = 30  # over all usernames from one address, within WINDOW
+MAX_WAIT = timedelta(minutes=15)
+
+
+def cookie_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start(session: Session, *, username: str, cookie_token: str | None, ip_address: str,
+          lifetime: timedelta) -> tuple[str, Actor] | None:
+    """Open a session for a person who just proved their password; None if inactive/unknown."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not user.is_active:
+        return None
+    sid = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(AuthSession(
+        id=sid, user_id=user.id, ip_address=ip_address, created_at=now, expires_at=now + lifetime,
+        cookie_hash=cookie_hash(cookie_token) if cookie_token else None,
+    ))
+    actor = _actor(session, user)
+    audit.record(session, actor=actor, action="auth.signed_in", entity_type="user",
+                 entity_id=user.id, after={"ip": ip_address})
+    return sid, actor
+
+
+def resume_from_cookie(session: Session, *, cookie_token: str) -> str | None:
+    """The id of the live session this cookie was issued for, if there is one."""
+    row = session.scalar(
+        select(AuthSession).where(AuthSession.cookie_hash == cookie_hash(cookie_token))
+    )
+    if row is None or not _alive(session, row):
+        return None
+    return row.id
+
+
+def current(session: Session, *, session_id: str) -> Actor | None:
+    """The person behind a live session, or None when it has ended for any reason."""
+    row = session.get(AuthSession, session_id)
+    if row is None or not _alive(session, row):
+        return None
+    return _actor(session, session.get(User, row.user_id))
+
+
+def _alive(session: Session, row: AuthSession) -> bool:
+    if row.revoked_at is not None or row.expires_at <= utcnow():
+        return False
+    user = session.get(User, row.user_id)
+    return bool(user and user.is_active and row.created_at >= user.password_changed_at)
+
+
+def _actor(session: Session, user: User) -> Actor:
+    roles = frozenset(session.scalars(select(UserRole.role).where(UserRole.user_id == user.id)))
+    return Actor(id=user.id, username=user.username, name=user.name, roles=roles)
+
+
+def end(session: Session, *, session_id: str) -> None:
+    """Sign out: the session and its cookie stop working."""
+    row = session.get(AuthSession, session_id)
+    if row is None or row.revoked_at is not None:
+        return
+    row.revoked_at = utcnow()
+    user = session.get(User, row.user_id)
+    audit.record(session, actor=_actor(session, user), action="auth.signed_out",
+                 entity_type="user", entity_id=user.id)
+
+
+def note_attempt(session: Session, *, username: str | None, ip_address: str,
+                 succeeded: bool) -> None:
+    """Remember one sign-in attempt; a success clears the failures of that username here."""
+    if succeeded and username:
+        session.execute(delete(LoginAttempt).where(
+            LoginAttempt.username == username, LoginAttempt.ip_address == ip_address))
+    session.add(LoginAttempt(username=username, ip_address=ip_address, succeeded=succeeded))
+
+
+def wait_seconds(session: Session, *, username: str | None, ip_address: str) -> int:
+    """How long this address must wait before another try (0 = go ahead)."""
+    since = utcnow() - WINDOW
+    waits = [0.0]
+    by_address = session.execute(
+        select(func.count(), func.max(LoginAttempt.created_at)).where(
+            LoginAttempt.ip_address == ip_address, LoginAttempt.succeeded.is_(False),
+            LoginAttempt.created_at >= since)
+    ).one()
+    if by_address[0] >= FREE_FAILURES_PER_ADDRESS:
+        waits.append((by_address[1] + WINDOW - utcnow()).total_seconds())
+    if username:
+        n, last = session.execute(
+            select(func.count(), func.max(LoginAttempt.created_at)).where(
+                LoginAttempt.username == username, LoginAttempt.ip_address == ip_address,
+                LoginAttempt.succeeded.is_(False), LoginAttempt.created_at >= since)
+        ).one()
+        if n >= FREE_FAILURES_PER_USER:
+            # Doubling back-off: 30 s after the 5th failure, 60 s after the 6th, ... 15 min.
+            backoff = min(timedelta(seconds=30 * 2 ** (n - FREE_FAILURES_PER_USER)), MAX_WAIT)
+            waits.append((last + backoff - utcnow()).total_seconds())
+    return max(0, int(max(waits) + 0.999))
