@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from db import audit
 from db.actors import Actor
-from db.models import AuthSession, LoginAttempt, User, UserRole, utcnow
+from db.models import AuthSession, LoginAttempt, Site, User, UserRole, utcnow
 
 WINDOW = timedelta(minutes=15)
 FREE_FAILURES_PER_USER = 5  # per username and address, within WINDOW
@@ -34,10 +34,16 @@ def cookie_hash(token: str) -> str:
 
 
 def start(session: Session, *, username: str, cookie_token: str | None, ip_address: str,
-          lifetime: timedelta) -> tuple[str, Actor] | None:
-    """Open a session for a person who just proved their password; None if inactive/unknown."""
+          lifetime: timedelta, password_hash: str | None = None) -> tuple[str, Actor] | None:
+    """Open a session for a person who just proved their password; None if inactive/unknown.
+
+    `password_hash` is the hash the password was checked against: if it has changed since
+    (a reset a moment ago), the old password must not open a session.
+    """
     user = session.scalar(select(User).where(User.username == username))
     if user is None or not user.is_active:
+        return None
+    if password_hash is not None and password_hash != user.password_hash:
         return None
     sid = secrets.token_urlsafe(32)
     now = utcnow()
@@ -120,6 +126,45 @@ def wait_seconds(session: Session, *, username: str | None, ip_address: str) -> 
         ).one()
         if n >= FREE_FAILURES_PER_USER:
             # Doubling back-off: 30 s after the 5th failure, 60 s after the 6th, ... 15 min.
-            backoff = min(timedelta(seconds=30 * 2 ** (n - FREE_FAILURES_PER_USER)), MAX_WAIT)
+            doublings = min(n - FREE_FAILURES_PER_USER, 10)
+            backoff = min(timedelta(seconds=30 * 2**doublings), MAX_WAIT)
             waits.append((last + backoff - utcnow()).total_seconds())
     return max(0, int(max(waits) + 0.999))
+
+
+def profile(session: Session, *, user_id: int) -> dict:
+    """The signed-in person's own details."""
+
+    row = session.execute(
+        select(User.username, User.name, User.email, User.function, User.job_title, Site.name)
+        .outerjoin(Site, Site.id == User.site_id).where(User.id == user_id)
+    ).one()
+    keys = ("username", "name", "email", "function", "job_title", "site")
+    return dict(zip(keys, row, strict=True))
+
+
+def active_sessions(session: Session, *, user_id: int) -> list[dict]:
+    """This person's live sessions, newest first."""
+    rows = session.scalars(
+        select(AuthSession).where(AuthSession.user_id == user_id,
+                                  AuthSession.revoked_at.is_(None),
+                                  AuthSession.expires_at > utcnow())
+        .order_by(AuthSession.created_at.desc())
+    ).all()
+    return [{"id": r.id, "since": r.created_at, "ip": r.ip_address} for r in rows]
+
+
+def end_others(session: Session, *, user_id: int, keep: str) -> int:
+    """Sign out every other session of this person; returns how many ended."""
+    now = utcnow()
+    ended = 0
+    for r in session.scalars(select(AuthSession).where(
+            AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None),
+            AuthSession.id != keep)):
+        r.revoked_at = now
+        ended += 1
+    if ended:
+        user = session.get(User, user_id)
+        audit.record(session, actor=_actor(session, user), action="auth.other_sessions_ended",
+                     entity_type="user", entity_id=user_id, after={"ended": ended})
+    return ended

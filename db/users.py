@@ -242,3 +242,17 @@ def login_credentials(session: Session) -> dict:
             for u in users
         }
     }
+
+
+def get_user(session: Session, *, actor: Actor, username: str) -> UserRow:
+    """One person's details; admins only."""
+    require(actor, "admin")
+    row = session.execute(
+        select(User, Site.name).outerjoin(Site, Site.id == User.site_id)
+        .where(User.username == username)
+    ).one_or_none()
+    if row is None:
+        raise NotFound("No such person.")
+    u, site_name = row
+    return UserRow(u.id, u.username, u.name, u.email, site_name, u.function, u.job_title,
+                   tuple(roles_of(session, u.id)), u.is_active)

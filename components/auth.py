@@ -1,0 +1,160 @@
+"""Sign-in with streamlit-authenticator's form, backed by server-side sessions and throttling.
+
+The library renders the form and checks the password; everything that makes sign-in safe is here:
+a server-side session per sign-in (so sign-out, password changes and deactivation take effect on
+the next rerun), cookies honoured only while their session lives, and throttling per username and
+address. Pages call `require_role(...)` on their first line.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import streamlit as st
+import streamlit_authenticator as stauth
+
+from components.config import cookie_settings
+from components.data import database
+from db import signin, users
+from db.actors import Actor
+
+SID = "auth_sid"
+_STATE_KEYS = ("authentication_status", "username", "name", "roles", "email")
+
+
+def _ip() -> str:
+    return getattr(st.context, "ip_address", None) or "unknown"
+
+
+def current_actor() -> Actor | None:
+    """The signed-in person for this browser session, checked against the server every run."""
+    sid = st.session_state.get(SID)
+    if not sid:
+        return None
+    with database().read() as s:
+        actor = signin.current(s, session_id=sid)
+    if actor is None:
+        _forget()
+        st.session_state["auth_notice"] = "Your session has ended. Please sign in again."
+        return None
+    # Roles can change while someone is signed in; keep the library's copy in step.
+    st.session_state["roles"] = sorted(actor.roles)
+    return actor
+
+
+def _forget() -> None:
+    st.session_state.pop(SID, None)
+    for key in _STATE_KEYS:
+        st.session_state[key] = None
+
+
+def _authenticator(credentials: dict) -> stauth.Authenticate:
+    cfg = cookie_settings()
+    # login_sleep_time=0: our own throttle replaces the library's fixed 0.7 s pause per run.
+    return stauth.Authenticate(credentials, cfg.name, cfg.key, cfg.expiry_days,
+                               auto_hash=False, login_sleep_time=0)
+
+
+def sign_in_form() -> Actor | None:
+    """Render the sign-in form; return the Actor once someone has signed in on this run."""
+    db = database()
+    with db.read() as s:
+        credentials = users.login_credentials(s)
+    hashes = {u: c["password"] for u, c in credentials["usernames"].items()}
+    authenticator = _authenticator(credentials)
+    cookie_model = authenticator.cookie_controller.cookie_model
+    notice = st.session_state.pop("auth_notice", None)
+    if notice:
+        st.info(notice)
+    authenticator.login(location="main", key="sign-in", fields={
+        "Form name": "Sign in", "Username": "Username", "Password": "Password",
+        "Login": "Sign in"})
+    status = st.session_state.get("authentication_status")
+    if status is False:
+        _failed(db, credentials)
+        return None
+    if not status:
+        return None
+    username = st.session_state["username"]
+    if cookie_model.exp_date is None:
+        # Signed in from a cookie: honour it only if the session it was issued for still lives.
+        token = st.context.cookies.get(cookie_model.cookie_name)
+        with db.read() as s:
+            sid = signin.resume_from_cookie(s, cookie_token=token) if token else None
+        if sid is None:
+            _forget()
+            st.session_state["logout"] = True  # stop the library re-reading the dead cookie
+            st.info("Your earlier session has ended. Please sign in again.")
+            return None
+        st.session_state[SID] = sid
+        return current_actor()
+    ip = _ip()
+    with db.write() as s:
+        wait = signin.wait_seconds(s, username=username, ip_address=ip)
+        if wait:
+            signin.note_attempt(s, username=username, ip_address=ip, succeeded=False)
+            result = None
+        else:
+            signin.note_attempt(s, username=username, ip_address=ip, succeeded=True)
+            # _token_encode rebuilds the exact cookie the library just set (username + expiry,
+            # signed), so the cookie can later be matched to this session by its hash.
+            result = signin.start(s, username=username, ip_address=ip,
+                                  cookie_token=cookie_model._token_encode(),
+                                  password_hash=hashes.get(username),
+                                  lifetime=timedelta(days=cookie_settings().expiry_days))
+    if result is None:
+        _forget()
+        if wait:
+            st.error(f"Too many failed sign-ins. Try again in {_human(wait)}.")
+        else:
+            st.error("This account cannot sign in. Ask an administrator.")
+        return None
+    sid, actor = result
+    st.session_state[SID] = sid
+    return actor
+
+
+def _failed(db, credentials: dict) -> None:
+    # The library counts failures on the credentials dict we gave it: that names the username.
+    username = next((u for u, c in credentials["usernames"].items()
+                     if c.get("failed_login_attempts")), None)
+    ip = _ip()
+    with db.write() as s:
+        signin.note_attempt(s, username=username, ip_address=ip, succeeded=False)
+        wait = signin.wait_seconds(s, username=username, ip_address=ip)
+    st.session_state["authentication_status"] = None  # count each submission once
+    if wait:
+        st.error(f"Too many failed sign-ins. Try again in {_human(wait)}.")
+    else:
+        st.error("Wrong username or password.")
+
+
+def _human(seconds: int) -> str:
+    return f"{seconds} seconds" if seconds < 90 else f"{round(seconds / 60)} minutes"
+
+
+def sign_out() -> None:
+    """End the server-side session (the cookie becomes useless) and clear this browser's state."""
+    sid = st.session_state.get(SID)
+    if sid:
+        with database().write() as s:
+            signin.end(s, session_id=sid)
+    _forget()
+    st.session_state["logout"] = True
+    st.session_state["auth_notice"] = "You have signed out."
+
+
+def require_role(*roles: str) -> Actor:
+    """First line of every page: the signed-in Actor, or stop with a message.
+
+    With no roles given, any signed-in person may see the page.
+    """
+    actor = current_actor()
+    if actor is None:
+        st.warning("Please sign in to see this page.")
+        st.markdown("[Go to sign-in](/)")
+        st.stop()
+    if roles and not actor.has(*roles):
+        st.error("You do not have access to this page. It is for: " + ", ".join(roles) + ".")
+        st.stop()
+    return actor

@@ -1,0 +1,45 @@
+"""The migrated schema is the models' schema, and the audit table refuses changes."""
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from db import audit, migrate
+from db.actors import SYSTEM
+from db.models import Base
+
+
+def test_migrated_schema_equals_models(db):
+    with db.engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(ctx, Base.metadata)
+    assert diff == []
+
+
+def test_database_is_at_head_after_upgrade(db):
+    assert migrate.current_revision(db.engine) == migrate.head_revision()
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE audit_log SET reason = 'rewritten'",
+    "DELETE FROM audit_log",
+])
+def test_audit_log_refuses_update_and_delete(db, statement):
+    with db.write() as s:
+        audit.record(s, actor=SYSTEM, action="test.done", entity_type="test", entity_id=1)
+    with pytest.raises(DBAPIError, match="append-only"), db.write() as s:
+        s.execute(text(statement))
+    with db.read() as s:
+        assert s.execute(text("SELECT count(*), max(reason) FROM audit_log")).one() == (1, None)
+
+
+def test_sqlite_connection_settings(tmp_path):
+    from db.session import Database
+
+    database = Database(f"sqlite:///{tmp_path / 'x.db'}")
+    with database.read() as s:
+        assert s.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert s.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert s.execute(text("PRAGMA busy_timeout")).scalar() == 30000

@@ -1,0 +1,121 @@
+"""People and roles: admins manage them; nobody else can; bad input stores nothing."""
+
+import pytest
+from sqlalchemy import func, select
+
+from db import audit, users
+from db.errors import Conflict, PermissionDenied, ValidationError
+from db.models import User
+from tests.conftest import PASSWORD
+
+
+def _count(db) -> int:
+    with db.read() as s:
+        return s.scalar(select(func.count(User.id)))
+
+
+def test_admin_creates_a_person_with_several_roles(db, people):
+    with db.write() as s:
+        uid = users.create_user(s, actor=people["admin"], username="Noor.Haddad",
+                                password="a-long-passphrase", name="Noor Haddad",
+                                roles=["learner", "trainer"])
+    with db.read() as s:
+        row = users.get_user(s, actor=people["admin"], username="noor.haddad")
+        last = audit.trail(s, filters=audit.TrailFilter(action="user.created"), limit=1)[0]
+    assert row.id == uid and row.roles == ("learner", "trainer")
+    assert last["actor"] == "ada" and "a-long-passphrase" not in last["after"]
+
+
+@pytest.mark.parametrize(("field", "kwargs"), [
+    ("username", {"username": "x"}),
+    ("username", {"username": "bad name!"}),
+    ("name", {"name": "  "}),
+    ("password", {"password": "short"}),
+    ("password", {"password": "noor.haddad-123"}),
+    ("password", {"password": "a" * 80}),
+    ("roles", {"roles": []}),
+    ("roles", {"roles": ["superuser"]}),
+    ("email", {"email": "not-an-address"}),
+    ("site", {"site": "Atlantis"}),
+    ("function", {"function": "Sales"}),
+])
+def test_create_user_bad_input_stores_nothing(db, people, field, kwargs):
+    args = {"username": "noor.haddad", "password": "a-long-passphrase", "name": "Noor Haddad",
+            "roles": ["learner"]} | kwargs
+    before = _count(db)
+    with pytest.raises(ValidationError) as err, db.write() as s:
+        users.create_user(s, actor=people["admin"], **args)
+    assert err.value.field == field
+    assert _count(db) == before
+
+
+def test_create_user_taken_username(db, people):
+    with pytest.raises(Conflict), db.write() as s:
+        users.create_user(s, actor=people["admin"], username="lena", password=PASSWORD,
+                          name="Another Lena", roles=["learner"])
+
+
+@pytest.mark.parametrize("role", ["learner", "trainer", "leader"])
+def test_user_management_not_enough_permissions(db, people, role):
+    actor = people[role]
+    target = people["learner"].id
+    calls = [
+        lambda s: users.create_user(s, actor=actor, username="newbie", password=PASSWORD,
+                                    name="New", roles=["admin"]),
+        lambda s: users.set_roles(s, actor=actor, user_id=target, roles=["admin"]),
+        lambda s: users.set_active(s, actor=actor, user_id=target, active=False),
+        lambda s: users.reset_password(s, actor=actor, user_id=target, new_password=PASSWORD),
+        lambda s: users.list_users(s, actor=actor),
+        lambda s: users.get_user(s, actor=actor, username="lena"),
+    ]
+    for call in calls:
+        with pytest.raises(PermissionDenied), db.write() as s:
+            call(s)
+    with db.read() as s:
+        assert users.roles_of(s, target) == ["learner"]
+
+
+def test_set_roles_and_deactivate(db, people):
+    admin, lena = people["admin"], people["learner"]
+    with db.write() as s:
+        users.set_roles(s, actor=admin, user_id=lena.id, roles=["learner", "trainer"])
+        users.set_active(s, actor=admin, user_id=lena.id, active=False, reason="left")
+    with db.read() as s:
+        row = users.get_user(s, actor=admin, username="lena")
+        creds = users.login_credentials(s)
+    assert row.roles == ("learner", "trainer") and not row.is_active
+    assert "lena" not in creds["usernames"]  # deactivated people cannot sign in
+
+
+def test_admin_cannot_lock_themselves_out(db, people):
+    admin = people["admin"]
+    with pytest.raises(Conflict), db.write() as s:
+        users.set_roles(s, actor=admin, user_id=admin.id, roles=["learner"])
+    with pytest.raises(Conflict), db.write() as s:
+        users.set_active(s, actor=admin, user_id=admin.id, active=False)
+
+
+def test_change_password_needs_the_current_one(db, people):
+    lena = people["learner"]
+    with pytest.raises(ValidationError) as err, db.write() as s:
+        users.change_password(s, actor=lena, current="wrong-password", new_password="new-pass-2026")
+    assert err.value.field == "current"
+    with db.write() as s:
+        users.change_password(s, actor=lena, current=PASSWORD, new_password="new-pass-2026")
+    with db.read() as s:
+        stored = users.login_credentials(s)["usernames"]["lena"]["password"]
+    assert users.check_password("new-pass-2026", stored)
+    assert not users.check_password(PASSWORD, stored)
+
+
+def test_list_users_filters_and_pages(db, people):
+    admin = people["admin"]
+    with db.read() as s:
+        trainers = users.list_users(s, actor=admin, role="trainer")
+        page1 = users.list_users(s, actor=admin, limit=2)
+        page2 = users.list_users(s, actor=admin, after_name=page1[-1].name, limit=2)
+        found = users.list_users(s, actor=admin, search="CHEN")
+    assert [u.username for u in trainers] == ["mei", "tomas"]
+    assert [u.name for u in page1 + page2] == ["Ada Okafor", "Lars Andersson", "Lena Fischer",
+                                              "Mei Chen"]
+    assert [u.username for u in found] == ["mei"]
