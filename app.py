@@ -1,46 +1,69 @@
 """Entry point and router: page config, sign-in, then the pages this person's roles allow."""
 
+import logging
+from functools import partial
+
 import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
 from components import auth, nav
 from components.config import ConfigError, cookie_settings
-from components.data import DatabaseUnavailable
+from components.data import DatabaseUnavailable, database
 
-st.set_page_config(page_title="Learning & Collaboration", page_icon=":material/school:",
+DB_FAILED = ("The database did not answer, so nothing on this page was loaded or saved. "
+             "Reload the page in a moment; if it keeps happening, tell an administrator.")
+
+st.set_page_config(page_title="Learning & Collaboration", page_icon="assets/icon.png",
                    layout="wide")
 
 
-def _stop_with(message: str) -> None:
+def _problem(message: str) -> None:
     st.error(message, icon=":material/error:")
-    st.stop()
 
 
 def _sign_in_page() -> None:
     st.title("Learning & Collaboration")
     st.caption("Training content, community Q&A, the suggestion box and analytics in one place.")
     if auth.sign_in_form() is not None:
-        st.rerun()  # rebuild the navigation for this person's roles
+        # No st.rerun() here: it would cut off the script before the cookie component reaches
+        # the browser. The component reruns the app once the cookie is set.
+        st.success("Signed in. Opening your workspace ...")
+
+
+def _only(render) -> None:
+    # Always call st.navigation, even on errors: until it has run, Streamlit lists and serves
+    # every file in pages/ by itself. Every page's address shows `render`, so a shared link
+    # (?q=12 included) opens the page it points to once things are right again.
+    st.navigation(nav.every_address(render), position="hidden").run()
 
 
 try:
     cookie_settings()
+    database()  # says clearly when the database is unreachable or not migrated
     actor = auth.current_actor()
-    if actor is None:
-        st.navigation([st.Page(_sign_in_page, title="Sign in", url_path="sign-in")],
-                      position="hidden").run()
-        st.stop()
-    page = nav.navigation(actor)
-    with st.sidebar:
-        st.markdown(f"**{actor.name}**  \n{', '.join(sorted(actor.roles))}")
-        if st.button("Sign out", key="sign-out", icon=":material/logout:"):
-            auth.sign_out()
-            st.rerun()
-    page.run()
-except ConfigError as e:
-    _stop_with(str(e))
-except DatabaseUnavailable as e:
-    _stop_with(str(e))
+except (ConfigError, DatabaseUnavailable) as e:
+    _only(partial(_problem, str(e)))
+    st.stop()
 except DBAPIError:
-    _stop_with("The database did not answer, so nothing on this page was loaded or saved. "
-               "Reload the page in a moment; if it keeps happening, tell an administrator.")
+    logging.getLogger("app").exception("database error while signing in")
+    _only(partial(_problem, DB_FAILED))
+    st.stop()
+
+if actor is None:
+    _only(_sign_in_page)
+    st.stop()
+
+page = nav.navigation(actor)
+with st.sidebar:
+    st.markdown(f"**{actor.name}**  \n{', '.join(sorted(actor.roles))}")
+    if st.button("Sign out", key="sign-out", icon=":material/logout:"):
+        auth.sign_out()
+        st.rerun()
+try:
+    with nav.routing():
+        page.run()
+except DatabaseUnavailable as e:
+    _problem(str(e))
+except DBAPIError:
+    logging.getLogger("app").exception("database error while running a page")
+    _problem(DB_FAILED)

@@ -13,6 +13,7 @@ from datetime import timedelta
 import streamlit as st
 import streamlit_authenticator as stauth
 
+from components import nav
 from components.config import cookie_settings
 from components.data import database
 from db import signin, users
@@ -23,7 +24,17 @@ _STATE_KEYS = ("authentication_status", "username", "name", "roles", "email")
 
 
 def _ip() -> str:
-    return getattr(st.context, "ip_address", None) or "unknown"
+    ip = getattr(st.context, "ip_address", None)
+    # Outside a real server (AppTest) the context holds mocks, not strings.
+    return ip if isinstance(ip, str) and ip else "unknown"
+
+
+def _cookie(name: str) -> str | None:
+    try:
+        value = st.context.cookies.get(name)
+    except AttributeError:
+        return None
+    return value if isinstance(value, str) else None
 
 
 def current_actor() -> Actor | None:
@@ -78,7 +89,7 @@ def sign_in_form() -> Actor | None:
     username = st.session_state["username"]
     if cookie_model.exp_date is None:
         # Signed in from a cookie: honour it only if the session it was issued for still lives.
-        token = st.context.cookies.get(cookie_model.cookie_name)
+        token = _cookie(cookie_model.cookie_name)
         with db.read() as s:
             sid = signin.resume_from_cookie(s, cookie_token=token) if token else None
         if sid is None:
@@ -87,7 +98,7 @@ def sign_in_form() -> Actor | None:
             st.info("Your earlier session has ended. Please sign in again.")
             return None
         st.session_state[SID] = sid
-        return current_actor()
+        st.rerun()  # nothing to wait for (the cookie is already there): open the page now
     ip = _ip()
     with db.write() as s:
         wait = signin.wait_seconds(s, username=username, ip_address=ip)
@@ -149,10 +160,13 @@ def require_role(*roles: str) -> Actor:
 
     With no roles given, any signed-in person may see the page.
     """
+    nav.reroute_if_run_directly()
     actor = current_actor()
     if actor is None:
         st.warning("Please sign in to see this page.")
-        st.markdown("[Go to sign-in](/)")
+        # Sign in right here, so someone whose session ended stays on the page they were on.
+        if sign_in_form() is not None:
+            st.rerun()
         st.stop()
     if roles and not actor.has(*roles):
         st.error("You do not have access to this page. It is for: " + ", ".join(roles) + ".")

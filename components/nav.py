@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from db.actors import Actor
 
 ROOT = Path(__file__).resolve().parent.parent
+_local = threading.local()  # Streamlit runs each session's script in its own thread
 EVERYONE: frozenset[str] = frozenset()  # any signed-in person
 
 
@@ -23,7 +28,8 @@ class PageSpec:
 
     @property
     def url_path(self) -> str:
-        return Path(self.file).stem.replace("_", "-")
+        # The file name, as Streamlit itself names pages in a pages/ folder: the two agree.
+        return Path(self.file).stem
 
     def allows(self, actor: Actor) -> bool:
         return not self.roles or actor.has(*self.roles)
@@ -43,6 +49,12 @@ def pages_for(actor: Actor) -> list[PageSpec]:
     return [p for p in PAGES if p.allows(actor)]
 
 
+def every_address(render: Callable[[], None]) -> list[st.Page]:
+    """Every page's address, each showing `render` (the sign-in form, or a problem)."""
+    return [st.Page(render, title="Learning & Collaboration", url_path=spec.url_path,
+                    default=spec.file == "pages/home.py") for spec in PAGES]
+
+
 def navigation(actor: Actor) -> st.navigation:
     """st.navigation holding exactly the pages this person's roles allow, grouped by section."""
     sections: dict[str, list[st.Page]] = {}
@@ -52,3 +64,26 @@ def navigation(actor: Actor) -> st.navigation:
                     url_path=spec.url_path, default=spec.file == "pages/home.py")
         )
     return st.navigation(sections)
+
+
+@contextmanager
+def routing():
+    """Mark this script run as routed through app.py's navigation."""
+    _local.routed = True
+    try:
+        yield
+    finally:
+        _local.routed = False
+
+
+def reroute_if_run_directly() -> None:
+    """Send a page file that Streamlit ran by itself back through app.py.
+
+    With a pages/ folder, Streamlit runs a requested page file directly (skipping app.py, its
+    sign-in and its navigation) until some script has called st.navigation. Our url paths equal
+    the file names, so after leaving that mode a rerun lands on the same page, through app.py.
+    """
+    if getattr(_local, "routed", False) or not PagesManager.uses_pages_directory:
+        return
+    PagesManager.uses_pages_directory = False
+    st.rerun()

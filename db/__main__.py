@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from db import audit, migrate, users
 from db.actors import SYSTEM
-from db.errors import ServiceError
+from db.errors import ServiceError, ValidationError
 from db.session import Database, database_url
 
 
@@ -162,6 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     args.url = args.url or database_url()
     try:
         return args.func(args)
+    except ValidationError as e:
+        print(f"Error in {e.field}: {e.message}", file=sys.stderr)
+        return 1
     except ServiceError as e:
         print(f"Error: {e}", file=sys.stderr)
         return 1

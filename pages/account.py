@@ -47,6 +47,9 @@ with st.form("change-password", clear_on_submit=False):
             st.rerun()
 
 st.subheader("Where I am signed in")
+if st.button("Sign out", key="account-sign-out", icon=":material/logout:"):
+    sign_out()
+    st.rerun()
 others = [x for x in sessions if x["id"] != st.session_state.get(SID)]
 st.caption(f"{len(sessions)} active session(s), this one included.")
 if others and st.button("Sign out everywhere else", key="end-others"):

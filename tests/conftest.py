@@ -86,6 +86,26 @@ def db(database_url, monkeypatch) -> Database:
 
 
 @pytest.fixture(autouse=True)
+def _navigation_in_steady_state(monkeypatch):
+    """Run AppTest like a server on which app.py has called st.navigation before.
+
+    AppTest resets Streamlit's "pages folder" mode before every run, as if each run were the
+    first request to a fresh server, where Streamlit runs a page file without app.py. The app
+    handles that (components.nav.reroute_if_run_directly, checked in a real browser), but the
+    reroute drops widget events, so AppTest's clicks would be lost.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_streamlit_caches():
     """st.cache_* survive between AppTest runs in one process: start every test clean."""
     from components import data
@@ -126,3 +146,16 @@ def people(db) -> dict[str, Actor]:
         "leader": add_person(db, "lars", "leader", name="Lars Andersson"),
         "admin": add_person(db, "ada", "admin", name="Ada Okafor"),
     }
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """With REQUIRE_BROWSER=1 (CI), a skipped browser journey fails the run."""
+    if os.environ.get("REQUIRE_BROWSER") != "1":
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = [r for r in (reporter.stats.get("skipped", []) if reporter else [])
+               if "browser" in getattr(r, "keywords", {})]
+    if skipped:
+        reporter.write_line(f"{len(skipped)} browser test(s) were skipped: failing the run.",
+                            red=True)
+        session.exitstatus = 1

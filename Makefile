@@ -1,0 +1,44 @@
+# Two commands: `make run` (the app with demo data) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8501
+
+.PHONY: run test lint fmt migrate seed clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+# A strong random sign-in cookie key, made once per checkout and never committed.
+.streamlit/secrets.toml:
+	@$(PYTHON) -c "import secrets; print('[auth]\ncookie_key = \"' + secrets.token_urlsafe(48) + '\"')" > $@
+	@chmod 600 $@
+	@echo "Wrote a new sign-in cookie key to $@"
+
+migrate: $(STAMP)
+	$(BIN)/python -m db upgrade
+
+seed: migrate
+	$(BIN)/python -m db seed --demo --if-empty
+
+run: seed .streamlit/secrets.toml
+	@$(BIN)/python -m db demo-signins
+	@echo "Open http://$(HOST):$(PORT)"
+	$(BIN)/streamlit run app.py --server.address $(HOST) --server.port $(PORT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+fmt: $(STAMP)
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

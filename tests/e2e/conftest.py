@@ -1,0 +1,126 @@
+"""A real Streamlit server over a seeded SQLite file, and headless Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from db import migrate
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
+# Streamlit's frontend probes these under a deep link's path to find its base URL; a 404 there
+# is how it learns the app is served from the root.
+BENIGN_404 = ("/_stcore/health", "/_stcore/host-config")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited early:\n{proc.stdout.read()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)  # polling a server that is starting, not waiting for app behaviour
+    raise RuntimeError("streamlit did not become healthy in time")
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = shutil.which("chromium")
+    if not path:
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def seeded_db(tmp_path_factory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'app.db'}"
+    migrate.upgrade(url)
+    subprocess.run([sys.executable, "-m", "db", "--url", url, "seed", "--demo"], cwd=ROOT,
+                   check=True, capture_output=True, env={**os.environ, "BCRYPT_ROUNDS": "4"})
+    return url
+
+
+@pytest.fixture(scope="session")
+def server(seeded_db, chromium_path) -> str:
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": seeded_db}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true",
+         "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    """A fresh browser context per test; console errors and page errors fail the test."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    pg = context.new_page()
+    problems: list[str] = []
+
+    def on_console(m):
+        # A failed resource is judged by the response listener below, which sees its URL.
+        if m.type == "error" and not m.text.startswith("Failed to load resource"):
+            problems.append(f"console {m.type}: {m.text}")
+
+    def on_response(r):
+        if r.status >= 400 and not r.url.endswith(BENIGN_404):
+            problems.append(f"HTTP {r.status}: {r.url}")
+
+    def on_request(r):
+        if not r.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
+            problems.append(f"request to an outside address: {r.url}")
+
+    pg.on("console", on_console)
+    pg.on("response", on_response)
+    pg.on("request", on_request)
+    pg.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    pg.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
+    pg.problems = problems
+    yield pg
+    context.close()
+    assert not problems, problems
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

@@ -1,0 +1,73 @@
+"""Each demo role signs in through the real form in Chromium and sees its own pages only."""
+
+import pytest
+from playwright.sync_api import expect
+
+from components.nav import PAGES
+from tests.e2e.conftest import shot
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "welcome-2026"
+DEMO = {  # role -> (username, first name)
+    "learner": ("lena", "Lena"),
+    "trainer": ("tomas", "Tomás"),
+    "leader": ("lars", "Lars"),
+    "admin": ("ada", "Ada"),
+}
+
+
+def sign_in(page, server, username, password=PASSWORD):
+    page.goto(server)
+    page.get_by_label("Username").fill(username)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+@pytest.mark.parametrize("role", list(DEMO))
+def test_role_signs_in_and_sees_only_its_pages(page, server, role):
+    username, first = DEMO[role]
+    sign_in(page, server, username)
+    expect(page.get_by_role("heading", name=f"Welcome, {first}")).to_be_visible(timeout=20000)
+    nav = page.get_by_test_id("stSidebarNav")
+    expected = [p.title for p in PAGES if not p.roles or role in p.roles]
+    for spec in PAGES:
+        link = nav.get_by_role("link", name=spec.title, exact=True)
+        if spec.title in expected:
+            expect(link).to_be_visible()
+        else:
+            expect(link).to_have_count(0)
+    shot(page, f"{role}-home")
+    for spec in PAGES:
+        if spec.title in expected and spec.file != "pages/home.py":
+            nav.get_by_role("link", name=spec.title, exact=True).click()
+            expect(page.get_by_role("heading", name=spec.title, exact=True)).to_be_visible(
+                timeout=20000)
+            expect(page.get_by_test_id("stException")).to_have_count(0)
+            shot(page, f"{role}-{spec.url_path}")
+
+
+@pytest.mark.parametrize("role", ["learner", "trainer", "leader"])
+def test_admin_pages_stay_closed_by_url(page, server, role):
+    username, first = DEMO[role]
+    sign_in(page, server, username)
+    expect(page.get_by_role("heading", name=f"Welcome, {first}")).to_be_visible(timeout=20000)
+    for path in ("users", "audit-trail"):
+        page.goto(f"{server}/{path}")
+        expect(page.get_by_role("heading", name=f"Welcome, {first}")).to_be_visible(
+            timeout=20000)
+        expect(page.get_by_role("heading", name="Users and roles")).to_have_count(0)
+        expect(page.get_by_role("heading", name="Audit trail")).to_have_count(0)
+
+
+def test_wrong_password_then_sign_out(page, server):
+    sign_in(page, server, "lena", "not-her-password")
+    expect(page.get_by_text("Wrong username or password.")).to_be_visible(timeout=20000)
+    page.get_by_role("textbox", name="Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Welcome, Lena")).to_be_visible(timeout=20000)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_text("You have signed out.")).to_be_visible(timeout=20000)
+    page.reload()  # the cookie left in the browser must not sign her back in
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=20000)
+    expect(page.get_by_role("heading", name="Welcome, Lena")).to_have_count(0)
