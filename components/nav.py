@@ -35,13 +35,26 @@ class PageSpec:
         return not self.roles or actor.has(*self.roles)
 
 
-PAGES: tuple[PageSpec, ...] = (
+# One block per area; PAGES is their union in this order. Page files live in pages/ and each
+# starts with require_role(...) naming exactly the roles given here.
+WORKSPACE = (
     PageSpec("pages/home.py", "Home", ":material/home:", "Workspace"),
+)
+CONTENT: tuple[PageSpec, ...] = ()
+COMMUNITY: tuple[PageSpec, ...] = ()
+IDEAS: tuple[PageSpec, ...] = ()
+ANALYTICS: tuple[PageSpec, ...] = ()
+ACCOUNT = (
     PageSpec("pages/account.py", "My account", ":material/person:", "Workspace"),
+)
+ADMINISTRATION = (
     PageSpec("pages/users.py", "Users and roles", ":material/group:", "Administration",
              frozenset({"admin"})),
     PageSpec("pages/audit_trail.py", "Audit trail", ":material/policy:", "Administration",
              frozenset({"admin"})),
+)
+PAGES: tuple[PageSpec, ...] = (
+    WORKSPACE + CONTENT + COMMUNITY + IDEAS + ANALYTICS + ACCOUNT + ADMINISTRATION
 )
 
 
