@@ -9,6 +9,7 @@ from sqlalchemy.exc import DBAPIError
 from components import auth, nav
 from components.config import ConfigError, cookie_settings
 from components.data import DatabaseUnavailable, database
+from components.gamification_widgets import show_new_badges
 
 DB_FAILED = ("The database did not answer, so nothing on this page was loaded or saved. "
              "Reload the page in a moment; if it keeps happening, tell an administrator.")
@@ -56,10 +57,15 @@ if actor is None:
 page = nav.navigation(actor)
 with st.sidebar:
     st.markdown(f"**{actor.name}**  \n{', '.join(sorted(actor.roles))}")
+    unread = auth.unread_notifications(actor)
+    if unread:
+        st.page_link("pages/notifications.py", label=f"{unread} unread notification(s)",
+                     icon=":material/notifications_active:")
     if st.button("Sign out", key="sign-out", icon=":material/logout:"):
         auth.sign_out()
         st.rerun()
 try:
+    show_new_badges(actor)
     with nav.routing():
         page.run()
 except DatabaseUnavailable as e:

@@ -172,3 +172,11 @@ def require_role(*roles: str) -> Actor:
         st.error("You do not have access to this page. It is for: " + ", ".join(roles) + ".")
         st.stop()
     return actor
+
+
+def unread_notifications(actor: Actor) -> int:
+    """How many notifications this person has not read yet (shown in the sidebar)."""
+    from db import notify
+
+    with database().read() as s:
+        return notify.unread_count(s, user_id=actor.id)

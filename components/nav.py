@@ -40,10 +40,38 @@ class PageSpec:
 WORKSPACE = (
     PageSpec("pages/home.py", "Home", ":material/home:", "Workspace"),
 )
-CONTENT: tuple[PageSpec, ...] = ()
-COMMUNITY: tuple[PageSpec, ...] = ()
-IDEAS: tuple[PageSpec, ...] = ()
-ANALYTICS: tuple[PageSpec, ...] = ()
+CONTENT: tuple[PageSpec, ...] = (
+    PageSpec("pages/lessons.py", "Lessons", ":material/menu_book:", "Learn"),
+    PageSpec("pages/trainer_inbox.py", "Trainer inbox", ":material/inbox:", "Learn",
+             frozenset({"trainer"})),
+)
+COMMUNITY: tuple[PageSpec, ...] = (
+    PageSpec("pages/questions.py", "Questions", ":material/forum:", "Community"),
+    PageSpec("pages/experts.py", "Find an expert", ":material/person_search:", "Community"),
+    PageSpec("pages/notifications.py", "Notifications", ":material/notifications:",
+             "Community"),
+    PageSpec("pages/guidelines.py", "Community guidelines", ":material/handshake:",
+             "Community"),
+    PageSpec("pages/moderation.py", "Moderation", ":material/shield:", "Community",
+             frozenset({"leader", "admin"})),
+)
+IDEAS: tuple[PageSpec, ...] = (
+    PageSpec("pages/suggestions.py", "Suggestion box", ":material/lightbulb:", "Improve"),
+    PageSpec("pages/prioritise.py", "Prioritise ideas", ":material/leaderboard:", "Improve",
+             frozenset({"leader", "admin"})),
+    PageSpec("pages/leaderboard.py", "Leaderboard", ":material/emoji_events:", "Improve"),
+    PageSpec("pages/profile.py", "Profile", ":material/badge:", "Improve"),
+    PageSpec("pages/fair_play.py", "Fair play", ":material/gavel:", "Administration",
+             frozenset({"admin"})),
+)
+ANALYTICS: tuple[PageSpec, ...] = (
+    PageSpec("pages/engagement.py", "Engagement", ":material/monitoring:", "Analytics",
+             frozenset({"leader", "admin"})),
+    PageSpec("pages/network.py", "Who helps whom", ":material/hub:", "Analytics",
+             frozenset({"leader", "admin"})),
+    PageSpec("pages/submissions.py", "Regulatory submissions", ":material/description:",
+             "Analytics", frozenset({"leader", "admin"})),
+)
 ACCOUNT = (
     PageSpec("pages/account.py", "My account", ":material/person:", "Workspace"),
 )

@@ -1,16 +1,21 @@
 """The points ledger: what each action is worth, with daily caps so nobody farms points.
 
-Issue 5 builds levels, badges and leaderboards on this ledger; other areas only call `award`.
+Other areas only call `award` and `revoke`. Two things happen inside `award` so that every area
+gets them without doing anything:
+- fair play: an upvote earns nothing when it comes from a suspected vote ring (see
+  `vote_earns_points`), nor beyond a few upvotes from the same person in 30 days;
+- badges: the rules that depend on the action are checked, and new badges awarded
+  (db.gamification.after_action).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from db.models import PointEvent, Setting, utcnow
+from db.models import PointEvent, Setting, Vote, utcnow
 
 # Default values; admins may override any of them in the settings table (key "points").
 POINTS: dict[str, int] = {
@@ -33,6 +38,36 @@ DAILY_CAP: dict[str, int] = {
     "lesson.completed": 10,
     "suggestion.submitted": 9,
 }
+# What people read in their points history; unknown actions show as they are stored.
+LABELS: dict[str, str] = {
+    "question.asked": "Asked a question",
+    "answer.posted": "Answered a question",
+    "answer.accepted": "Answer accepted",
+    "vote.received": "Upvote received",
+    "question.upvoted": "Upvote on a question",
+    "answer.upvoted": "Upvote on an answer",
+    "suggestion.upvoted": "Vote on a suggestion",
+    "post.downvoted": "Downvote received",
+    "comment.posted": "Commented",
+    "proposal.accepted": "Lesson proposal accepted",
+    "lesson.completed": "Completed a lesson",
+    "suggestion.submitted": "Submitted a suggestion",
+    "suggestion.implemented": "Suggestion implemented",
+}
+VOTE_RECEIVED = "vote.received"
+# Ledger actions that stand for one upvote received (the demo data names them per item kind).
+UPVOTE_ACTIONS = (VOTE_RECEIVED, "question.upvoted", "answer.upvoted", "suggestion.upvoted")
+
+# Fair play defaults; admins may override them in the settings table (key "fair_play").
+FAIR_PLAY: dict[str, float] = {
+    "pair_limit": 5,  # upvotes from one person to another that earn points in pair_days
+    "pair_days": 30,
+    "ring_days": 90,  # the window in which vote rings are looked for
+    "ring_min_votes": 3,  # each way, for a pair (or along each link of a group)
+    "ring_share": 0.5,  # the part of one's upvotes that goes to the others in the ring
+}
+# Members of rings whose points an admin voided: votes among them earn nothing from then on.
+VOIDED_RINGS_KEY = "fair_play.voided_rings"
 
 
 def value_of(session: Session, action: str) -> int:
@@ -42,16 +77,96 @@ def value_of(session: Session, action: str) -> int:
     return POINTS.get(action, 0)
 
 
+def fair_play(session: Session) -> dict[str, float]:
+    """The fair-play thresholds in force (defaults, overridden by the settings table)."""
+    values = dict(FAIR_PLAY)
+    row = session.get(Setting, "fair_play")
+    if row and isinstance(row.value, dict):
+        values.update({k: float(v) for k, v in row.value.items() if k in FAIR_PLAY})
+    return values
+
+
+def voided_rings(session: Session) -> list[dict]:
+    """Rings an admin has voided: [{"members": [ids], "at": iso, "by": username, "reason": str}]."""
+    row = session.get(Setting, VOIDED_RINGS_KEY)
+    return list(row.value) if row and isinstance(row.value, list) else []
+
+
+def is_reciprocal_pair(*, a_to_b: int, b_to_a: int, given_a: int, given_b: int,
+                       min_votes: float, share: float) -> bool:
+    """Two people who mostly upvote each other: the pair rule of vote-ring detection."""
+    return (a_to_b >= min_votes and b_to_a >= min_votes
+            and a_to_b >= share * given_a and b_to_a >= share * given_b)
+
+
+def vote_earns_points(session: Session, *, vote_id: int, now: datetime | None = None) -> bool:
+    """Whether an upvote may earn its recipient points.
+
+    Not when voter and recipient are in a ring an admin voided, nor when they look like a
+    reciprocal pair, nor once this voter has already given this recipient `pair_limit`
+    upvotes in `pair_days`.
+    """
+    vote = session.execute(select(Vote.user_id, Vote.recipient_id, Vote.value)
+                           .where(Vote.id == vote_id)).first()
+    if vote is None or vote.value != 1:
+        return False
+    a, b = vote.user_id, vote.recipient_id
+    for ring in voided_rings(session):
+        members = set(ring.get("members", ()))
+        if a in members and b in members:
+            return False
+    fp = fair_play(session)
+    now = now or utcnow()
+    pair_since = now - timedelta(days=fp["pair_days"])
+    ring_since = now - timedelta(days=fp["ring_days"])
+
+    def n(cond) -> object:
+        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+    a_b = (Vote.user_id == a) & (Vote.recipient_id == b)
+    b_a = (Vote.user_id == b) & (Vote.recipient_id == a)
+    counts = session.execute(
+        select(n(a_b & (Vote.created_at >= pair_since) & (Vote.id != vote_id)).label("prior"),
+               n((Vote.user_id == a) & (Vote.created_at >= ring_since)).label("given_a"),
+               n((Vote.user_id == b) & (Vote.created_at >= ring_since)).label("given_b"),
+               n(a_b & (Vote.created_at >= ring_since)).label("a_b"),
+               n(b_a & (Vote.created_at >= ring_since)).label("b_a"))
+        .where(Vote.user_id.in_((a, b)), Vote.value == 1,
+               Vote.created_at >= min(pair_since, ring_since))).one()
+    if counts.prior >= fp["pair_limit"]:
+        return False
+    return not is_reciprocal_pair(a_to_b=counts.a_b, b_to_a=counts.b_a, given_a=counts.given_a,
+                                  given_b=counts.given_b, min_votes=fp["ring_min_votes"],
+                                  share=fp["ring_share"])
+
+
 def award(session: Session, *, user_id: int, action: str, entity_type: str | None = None,
           entity_id: int | None = None, mandatory: bool = False,
           now: datetime | None = None) -> int:
-    """Add points for an action, within the daily cap. Returns the points actually given."""
+    """Add points for an action, within the daily cap. Returns the points actually given.
+
+    An upvote ("vote.received" with entity_type "vote") is checked for fair play first. Badges
+    the action may have earned are awarded in the same transaction.
+    """
     if mandatory:
         return 0  # completing compulsory training is not rewarded
+    now = now or utcnow()
+    if action == VOTE_RECEIVED and entity_type == "vote" and entity_id is not None \
+            and not vote_earns_points(session, vote_id=entity_id, now=now):
+        return 0
+    given = _add(session, user_id=user_id, action=action, entity_type=entity_type,
+                 entity_id=entity_id, now=now)
+    from db import gamification  # gamification builds on this module
+
+    gamification.after_action(session, user_id=user_id, action=action, now=now)
+    return given
+
+
+def _add(session: Session, *, user_id: int, action: str, entity_type: str | None,
+         entity_id: int | None, now: datetime) -> int:
     points = value_of(session, action)
     if points <= 0:
         return 0
-    now = now or utcnow()
     cap = DAILY_CAP.get(action)
     if cap is not None:
         day = datetime.combine(now.date(), time.min)
@@ -70,11 +185,21 @@ def award(session: Session, *, user_id: int, action: str, entity_type: str | Non
 def revoke(session: Session, *, user_id: int, action: str, entity_type: str,
            entity_id: int, reason: str) -> int:
     """Void the points an action gave (a retracted vote, an un-accepted answer)."""
+    return _void(session, reason, PointEvent.user_id == user_id, PointEvent.action == action,
+                 PointEvent.entity_type == entity_type, PointEvent.entity_id == entity_id)
+
+
+def revoke_for(session: Session, *, action: str, entity_type: str, entity_id: int,
+               reason: str) -> int:
+    """Void the points one thing gave, whoever received them (a vote that moved or went)."""
+    return _void(session, reason, PointEvent.action == action,
+                 PointEvent.entity_type == entity_type, PointEvent.entity_id == entity_id)
+
+
+def _void(session: Session, reason: str, *conditions) -> int:
     now = utcnow()
-    rows = session.scalars(select(PointEvent).where(
-        PointEvent.user_id == user_id, PointEvent.action == action,
-        PointEvent.entity_type == entity_type, PointEvent.entity_id == entity_id,
-        PointEvent.voided_at.is_(None))).all()
+    rows = session.scalars(select(PointEvent).where(*conditions,
+                                                    PointEvent.voided_at.is_(None))).all()
     for r in rows:
         r.voided_at = now
         r.void_reason = reason

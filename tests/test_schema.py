@@ -9,11 +9,14 @@ from sqlalchemy.exc import DBAPIError
 from db import audit, migrate
 from db.actors import SYSTEM
 from db.models import Base
+from db.search import include_name
 
 
 def test_migrated_schema_equals_models(db):
     with db.engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        # Only the full-text search objects (not in the models) are left out: see db/search.py.
+        ctx = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_name": include_name})
         diff = compare_metadata(ctx, Base.metadata)
     assert diff == []
 

@@ -3,6 +3,7 @@
 from alembic import context
 
 from db.models import Base
+from db.search import include_name
 from db.session import make_engine
 
 config = context.config
@@ -18,6 +19,8 @@ def run_migrations_online() -> None:
             # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            # The search index (migration 0002) is not in the models; autogenerate leaves it be.
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()

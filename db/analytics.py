@@ -1,0 +1,769 @@
+"""Leader analytics: engagement and the who-helps-whom network, aggregated in SQL.
+
+Every function takes the session first, checks that the actor is a leader or an admin, and
+returns a small DataFrame: GROUP BY runs in the database, pandas only shapes the few rows that
+come back. Breakdowns by site, region or function drop groups of fewer than `MIN_GROUP` people
+(`suppress_small_groups`), so nobody is singled out. Percentiles are nearest-rank: the smallest
+value with at least that share of values at or below it (window functions, on both engines).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from fractions import Fraction
+
+import networkx as nx
+import pandas as pd
+from sqlalchemy import (
+    Date,
+    Float,
+    Integer,
+    and_,
+    case,
+    cast,
+    distinct,
+    extract,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import Session, aliased
+
+from db.actors import Actor, require
+from db.models import (
+    ActivityEvent,
+    Answer,
+    AuditRecord,
+    Comment,
+    Course,
+    Lesson,
+    LessonProgress,
+    LessonRevision,
+    Proposal,
+    Question,
+    RevisionContributor,
+    Site,
+    Submission,
+    Suggestion,
+    SuggestionStatusChange,
+    User,
+)
+
+ROLES = ("leader", "admin")
+MIN_GROUP = 5
+MAX_CHART_ROWS = 5000
+POST_KINDS = {"question": "Questions", "answer": "Answers", "comment": "Comments",
+              "proposal": "Lesson proposals", "suggestion": "Suggestions"}
+# Suggestion statuses in the order an idea moves through them.
+STATUS_ORDER = ("new", "under_review", "planned", "in_progress")
+_REVIEWED = ("under_review", "planned", "in_progress", "implemented", "declined", "duplicate")
+_PLANNED = ("planned", "in_progress", "implemented")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The one date range (both ends inclusive) and site choice every chart on a page follows."""
+
+    start: date
+    end: date
+    sites: tuple[int, ...] = ()  # empty: every site
+
+    @property
+    def since(self) -> datetime:
+        return datetime.combine(self.start, time.min)
+
+    @property
+    def until(self) -> datetime:
+        """Exclusive upper bound: midnight after the last day."""
+        return datetime.combine(self.end + timedelta(days=1), time.min)
+
+
+def check_access(actor: Actor) -> None:
+    """Analytics are for leaders and admins only."""
+    require(actor, *ROLES)
+
+
+# --- small portable SQL helpers -------------------------------------------------------------
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def period(session: Session, grain: str, column):
+    """First day of the day/week (Monday)/month holding `column`, as 'YYYY-MM-DD' text."""
+    if _dialect(session) == "postgresql":
+        return func.to_char(func.date_trunc(grain, column), "YYYY-MM-DD")
+    if grain == "day":
+        return func.strftime("%Y-%m-%d", column)
+    if grain == "week":
+        # 'weekday 0' moves forward to Sunday (or stays), six days back is that week's Monday.
+        return func.date(column, "weekday 0", "-6 days")
+    return func.strftime("%Y-%m-01", column)
+
+
+def hours_between(session: Session, later, earlier):
+    """Hours from `earlier` to `later` (timestamps) as a float."""
+    if _dialect(session) == "postgresql":
+        return extract("epoch", later - earlier) / 3600.0
+    return (func.julianday(later) - func.julianday(earlier)) * 24.0
+
+
+def days_between(session: Session, later, earlier):
+    """Whole days from date `earlier` to date `later`."""
+    if _dialect(session) == "postgresql":
+        return cast(later, Date) - cast(earlier, Date)
+    return cast(func.julianday(later) - func.julianday(earlier), Integer)
+
+
+def _rank_of(q: float, n):
+    """ceil(q * n) in integer SQL arithmetic (the nearest-rank position)."""
+    f = Fraction(q).limit_denominator(1000)
+    return (n * f.numerator + f.denominator - 1) // f.denominator
+
+
+def percentiles(session: Session, rows, value: str, groups: Sequence[str],
+                qs: Sequence[float] = (0.5, 0.9)) -> list[dict]:
+    """Nearest-rank percentiles of `value` per group of a subquery, computed in SQL.
+
+    Returns one dict per group: the group columns, `n`, and `p50`, `p90`, ... for `qs`.
+    """
+    part = [rows.c[g] for g in groups]
+    v = rows.c[value]
+    over = {"partition_by": part} if part else {}
+    ranked = select(
+        *part, v.label("v"),
+        func.row_number().over(order_by=v, **over).label("rn"),
+        func.count().over(**over).label("n"),
+    ).where(v.is_not(None)).subquery()
+    cols = [ranked.c[g] for g in groups]
+    picks = [func.max(case((ranked.c.rn == _rank_of(q, ranked.c.n), ranked.c.v)))
+             .label(f"p{round(q * 100)}") for q in qs]
+    q = select(*cols, func.max(ranked.c.n).label("n"), *picks)
+    if cols:
+        q = q.group_by(*cols)
+    return [dict(r._mapping) for r in session.execute(q)]
+
+
+def _in_range(column, f: Filters):
+    return and_(column >= f.since, column < f.until)
+
+
+def _at_sites(user_col, f: Filters):
+    """A condition that the person in `user_col` works at one of the chosen sites."""
+    if not f.sites:
+        return literal(True)
+    return user_col.in_(select(User.id).where(User.site_id.in_(f.sites)))
+
+
+def _frame(rows, columns: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame([tuple(r) for r in rows], columns=list(columns))
+
+
+# --- small-group suppression ------------------------------------------------------------------
+
+def suppress_small_groups(df: pd.DataFrame, *, people: str = "people",
+                          min_people: int | None = None, merge: dict[str, str] | None = None,
+                          sums: Sequence[str] = ()) -> pd.DataFrame:
+    """Hide rows describing fewer than `min_people` distinct people.
+
+    `min_people` defaults to MIN_GROUP. Without `merge` such rows are dropped. With `merge`
+    (label columns -> label, e.g. {"site": "Other sites"}) they are summed into one row
+    (`people` and `sums` added up), kept only if that row itself reaches `min_people`. Groups
+    must be disjoint for the sum of people to be right. Recompute any rates afterwards.
+    """
+    min_people = MIN_GROUP if min_people is None else min_people
+    if df.empty:
+        return df.copy()
+    small = df[people] < min_people
+    kept = df[~small].copy()
+    if merge and small.any():
+        rest = df[small]
+        row = dict.fromkeys(df.columns)
+        row.update(merge)
+        row[people] = int(rest[people].sum())
+        for col in sums:
+            row[col] = rest[col].sum()
+        if row[people] >= min_people:
+            kept = pd.concat([kept, pd.DataFrame([row])], ignore_index=True)
+    return kept.reset_index(drop=True)
+
+
+# --- reference data ---------------------------------------------------------------------------
+
+def sites(session: Session) -> list[tuple[int, str, str]]:
+    """(id, name, region) of every site, by name."""
+    return [tuple(r) for r in session.execute(
+        select(Site.id, Site.name, Site.region).order_by(Site.name))]
+
+
+def data_version(session: Session) -> str:
+    """Changes whenever anything analytics count changes: caches are keyed on it.
+
+    Every state change writes an audit record; posts, views and completions also add an
+    activity event. Each max(id) is a primary-key lookup, so this costs well under a millisecond.
+    """
+    row = session.execute(select(
+        select(func.max(AuditRecord.id)).scalar_subquery(),
+        select(func.max(ActivityEvent.id)).scalar_subquery(),
+        select(func.max(Answer.id)).scalar_subquery(),
+        select(func.max(Comment.id)).scalar_subquery(),
+        select(func.max(Submission.id)).scalar_subquery(),
+    )).one()
+    return "-".join(str(v or 0) for v in row)
+
+
+# --- engagement -------------------------------------------------------------------------------
+
+def active_people(session: Session, *, actor: Actor, filters: Filters) -> pd.DataFrame:
+    """Distinct people active per day, week and month (columns period, grain, people, partial)."""
+    check_access(actor)
+    e = ActivityEvent
+    grains = ("day", "week", "month") if (filters.end - filters.start).days <= 1000 else (
+        "week", "month")
+    frames = []
+    for grain in grains:
+        p = period(session, grain, e.created_at).label("period")
+        rows = session.execute(
+            select(p, func.count(distinct(e.user_id)))
+            .where(_in_range(e.created_at, filters), _at_sites(e.user_id, filters))
+            .group_by(p).order_by(p))
+        df = _frame(rows, ["period", "people"])
+        df["grain"] = grain
+        frames.append(df)
+    out = pd.concat(frames, ignore_index=True)
+    out["period"] = pd.to_datetime(out["period"])
+    out["partial"] = [_partial(p, g, filters) for p, g in zip(out["period"], out["grain"],
+                                                              strict=True)]
+    return out[["period", "grain", "people", "partial"]]
+
+
+def _partial(start: pd.Timestamp, grain: str, f: Filters) -> bool:
+    first = start.date()
+    if grain == "day":
+        last = first
+    elif grain == "week":
+        last = first + timedelta(days=6)
+    else:
+        last = (start + pd.offsets.MonthEnd(0)).date()
+    return first < f.start or last > f.end
+
+
+def activity_summary(session: Session, *, actor: Actor, filters: Filters) -> dict[str, int]:
+    """People active in the whole range, and how many of them posted something."""
+    check_access(actor)
+    e = ActivityEvent
+    posted = func.max(case((e.kind == "post", 1), else_=0))
+    per = (select(e.user_id, posted.label("posted"))
+           .where(_in_range(e.created_at, filters), _at_sites(e.user_id, filters))
+           .group_by(e.user_id).subquery())
+    active, contributors = session.execute(
+        select(func.count(), func.coalesce(func.sum(per.c.posted), 0))).one()
+    return {"active": int(active), "contributors": int(contributors)}
+
+
+def contributor_mix(session: Session, *, actor: Actor, filters: Filters) -> pd.DataFrame:
+    """Active people per month split into new contributors, returning contributors, readers.
+
+    A new contributor posted for the first time ever that month; readers only viewed, voted or
+    completed lessons. Two plain aggregates (no join), so each is one pass over the events.
+    """
+    check_access(actor)
+    e = ActivityEvent
+    month = period(session, "month", e.created_at)
+    per = (select(month.label("month"), e.user_id,
+                  func.max(case((e.kind == "post", 1), else_=0)).label("posted"))
+           .where(_in_range(e.created_at, filters), _at_sites(e.user_id, filters))
+           .group_by(month, e.user_id).subquery())
+    active = {m: (int(n), int(p or 0)) for m, n, p in session.execute(
+        select(per.c.month, func.count(), func.sum(per.c.posted)).group_by(per.c.month))}
+    first = (select(e.user_id, func.min(e.created_at).label("first_post"))
+             .where(e.kind == "post", _at_sites(e.user_id, filters))
+             .group_by(e.user_id).subquery())
+    first_month = period(session, "month", first.c.first_post)
+    new = dict(session.execute(
+        select(first_month, func.count()).where(_in_range(first.c.first_post, filters))
+        .group_by(first_month)).all())
+    rows = []
+    for m in sorted(active):
+        people, posted = active[m]
+        fresh = int(new.get(m, 0))
+        rows += [(m, "New contributors", fresh), (m, "Returning contributors", posted - fresh),
+                 (m, "Readers only", people - posted)]
+    df = pd.DataFrame(rows, columns=["month", "group", "people"])
+    df = df[df["people"] > 0].reset_index(drop=True)
+    df["month"] = pd.to_datetime(df["month"])
+    return df
+
+
+def posts_by_kind(session: Session, *, actor: Actor, filters: Filters) -> pd.DataFrame:
+    """Posts per week by kind (questions, answers, comments, lesson proposals, suggestions)."""
+    check_access(actor)
+    e = ActivityEvent
+    week = period(session, "week", e.created_at).label("week")
+    rows = session.execute(
+        select(week, e.entity_type, func.count())
+        .where(e.kind == "post", _in_range(e.created_at, filters), _at_sites(e.user_id, filters))
+        .group_by(week, e.entity_type).order_by(week))
+    df = _frame(rows, ["week", "kind", "posts"])
+    df["week"] = pd.to_datetime(df["week"])
+    df["kind"] = df["kind"].map(lambda k: POST_KINDS.get(k, str(k).capitalize()))
+    return df
+
+
+def participation(session: Session, *, actor: Actor, filters: Filters) -> pd.DataFrame:
+    """People, active people, contributors (posted at least once) and posts per person, by site
+    (with region) and function.
+
+    Groups (site x function) of fewer than five people are left out.
+    """
+    check_access(actor)
+    e = ActivityEvent
+    head = (select(User.site_id, User.function, func.count().label("people"))
+            .where(User.is_active.is_(True), User.site_id.is_not(None),
+                   User.function.is_not(None))
+            .group_by(User.site_id, User.function))
+    if filters.sites:
+        head = head.where(User.site_id.in_(filters.sites))
+    head = head.subquery()
+    per = (select(e.user_id, func.sum(case((e.kind == "post", 1), else_=0)).label("posts"))
+           .where(_in_range(e.created_at, filters)).group_by(e.user_id).subquery())
+    act = (select(User.site_id, User.function, func.count().label("active"),
+                  func.sum(case((per.c.posts > 0, 1), else_=0)).label("contributors"),
+                  func.sum(per.c.posts).label("posts"))
+           .join(per, per.c.user_id == User.id)
+           .where(User.is_active.is_(True))
+           .group_by(User.site_id, User.function).subquery())
+    rows = session.execute(
+        select(Site.name, Site.region, head.c.function, head.c.people,
+               func.coalesce(act.c.active, 0), func.coalesce(act.c.contributors, 0),
+               func.coalesce(act.c.posts, 0))
+        .join(Site, Site.id == head.c.site_id)
+        .outerjoin(act, and_(act.c.site_id == head.c.site_id,
+                             act.c.function == head.c.function))
+        .order_by(Site.region, Site.name, head.c.function))
+    df = _frame(rows, ["site", "region", "function", "people", "active", "contributors",
+                       "posts"])
+    df = suppress_small_groups(df)
+    for col in ("active", "contributors", "posts"):
+        df[col] = df[col].astype(int)
+    df["share_active"] = (df["active"] / df["people"]).round(3)
+    df["share_contributing"] = (df["contributors"] / df["people"]).round(3)
+    df["posts_per_person"] = (df["posts"] / df["people"]).round(2)
+    return df
+
+
+def _questions_in_range(session: Session, filters: Filters):
+    """Visible questions asked in the range with hours to their first visible answer."""
+    first = (select(func.min(Answer.created_at))
+             .where(Answer.question_id == Question.id, Answer.status == "visible")
+             .correlate(Question).scalar_subquery())
+    return (select(Question.id, period(session, "month", Question.created_at).label("month"),
+                   hours_between(session, first, Question.created_at).label("hours"),
+                   case((Question.accepted_answer_id.is_not(None), 1), else_=0)
+                   .label("accepted"))
+            .where(Question.status == "visible", _in_range(Question.created_at, filters),
+                   _at_sites(Question.author_id, filters))
+            .subquery())
+
+
+def answer_times(session: Session, *, actor: Actor, filters: Filters) -> pd.DataFrame:
+    """Per month asked: questions, answered, accepted, unanswered, median and 90th percentile
+    hours to the first answer. One extra row with month = NaT holds the whole range."""
+    check_access(actor)
+    q = _questions_in_range(session, filters)
+    counts = session.execute(
+        select(q.c.month, func.count(), func.count(q.c.hours), func.sum(q.c.accepted))
+        .group_by(q.c.month).order_by(q.c.month)).all()
+    total = session.execute(
+        select(func.count(), func.count(q.c.hours), func.coalesce(func.sum(q.c.accepted), 0))
+    ).one()
+    pct = {r["month"]: r for r in percentiles(session, q, "hours", ["month"])}
+    overall = percentiles(session, q, "hours", [])
+    rows = []
+    for month, n, answered, accepted in counts:
+        p = pct.get(month, {})
+        rows.append((month, n, answered, int(accepted or 0), p.get("p50"), p.get("p90")))
+    o = overall[0] if overall else {}
+    rows.append((None, total[0], total[1], int(total[2]), o.get("p50"), o.get("p90")))
+    df = pd.DataFrame(rows, columns=["month", "questions", "answered", "accepted",
+                                     "median_hours", "p90_hours"])
+    df["month"] = pd.to_datetime(df["month"])
+    df["unanswered"] = df["questions"] - df["answered"]
+    for col in ("median_hours", "p90_hours"):
+        df[col] = pd.to_numeric(df[col]).round(1)
+    if total[0] == 0:
+        return df.iloc[0:0]
+    return df
+
+
+def co_creation(session: Session, *, actor: Actor, filters: Filters) -> tuple[pd.DataFrame,
+                                                                                pd.DataFrame]:
+    """Lesson proposals per month by status, and lessons by number of co-authors.
+
+    Co-authors of a lesson are the authors and contributors of its revisions written in the
+    range (people at the chosen sites).
+    """
+    check_access(actor)
+    month = period(session, "month", Proposal.created_at).label("month")
+    props = _frame(session.execute(
+        select(month, Proposal.status, func.count())
+        .where(_in_range(Proposal.created_at, filters), _at_sites(Proposal.proposer_id, filters))
+        .group_by(month, Proposal.status).order_by(month)), ["month", "status", "proposals"])
+    props["month"] = pd.to_datetime(props["month"])
+    r = LessonRevision
+    writers = union_all(
+        select(r.lesson_id, r.author_id.label("user_id"))
+        .where(_in_range(r.created_at, filters)),
+        select(r.lesson_id, RevisionContributor.user_id)
+        .join(RevisionContributor, RevisionContributor.revision_id == r.id)
+        .where(_in_range(r.created_at, filters)),
+    ).subquery()
+    per_lesson = (select(writers.c.lesson_id, func.count(distinct(writers.c.user_id)).label("n"))
+                  .where(_at_sites(writers.c.user_id, filters))
+                  .group_by(writers.c.lesson_id).subquery())
+    authors = _frame(session.execute(
+        select(per_lesson.c.n, func.count()).group_by(per_lesson.c.n).order_by(per_lesson.c.n)),
+        ["coauthors", "lessons"])
+    return props, authors
+
+
+def course_completion(session: Session, *, actor: Actor, filters: Filters) -> pd.DataFrame:
+    """Per course and site: people who worked on the course in the range (`people`) and how
+    many of them had completed every published lesson by its end. Groups under five hidden."""
+    check_access(actor)
+    lp = LessonProgress
+    n_lessons = (select(Lesson.course_id, func.count().label("n"))
+                 .where(Lesson.published_revision_id.is_not(None))
+                 .group_by(Lesson.course_id).subquery())
+    touched = or_(_in_range(lp.updated_at, filters), _in_range(lp.completed_at, filters))
+    per = (select(Lesson.course_id, lp.user_id,
+                  func.sum(case((lp.completed_at < filters.until, 1), else_=0)).label("done"),
+                  func.max(case((touched, 1), else_=0)).label("touched"))
+           .join(Lesson, Lesson.id == lp.lesson_id)
+           .where(Lesson.published_revision_id.is_not(None), _at_sites(lp.user_id, filters))
+           .group_by(Lesson.course_id, lp.user_id).subquery())
+    finished = case((per.c.done >= n_lessons.c.n, 1), else_=0)
+    rows = session.execute(
+        select(Course.title, Site.name, func.count(), func.sum(finished))
+        .select_from(per)
+        .join(n_lessons, n_lessons.c.course_id == per.c.course_id)
+        .join(Course, Course.id == per.c.course_id)
+        .join(User, User.id == per.c.user_id)
+        .join(Site, Site.id == User.site_id)
+        .where(per.c.touched == 1)
+        .group_by(Course.title, Site.name).order_by(Course.title, Site.name))
+    df = suppress_small_groups(_frame(rows, ["course", "site", "people", "completed"]))
+    df["completed"] = df["completed"].astype(int)
+    df["completion_rate"] = (df["completed"] / df["people"]).round(3)
+    return df
+
+
+def _suggestions_filter(filters: Filters):
+    s = Suggestion
+    cond = [_in_range(s.created_at, filters), s.visibility != "deleted"]
+    if filters.sites:
+        cond.append(s.site_id.in_(filters.sites))
+    return and_(*cond)
+
+
+def suggestion_funnel(session: Session, *, actor: Actor, filters: Filters) -> pd.DataFrame:
+    """Suggestions made in the range that were reviewed, planned and implemented (by history)."""
+    check_access(actor)
+    s, c = Suggestion, SuggestionStatusChange
+
+    def reached(states):
+        return func.max(case((or_(s.status.in_(states), c.to_status.in_(states)), 1), else_=0))
+
+    per = (select(s.id, reached(_REVIEWED).label("reviewed"), reached(_PLANNED).label("planned"),
+                  reached(("implemented",)).label("implemented"))
+           .outerjoin(c, c.suggestion_id == s.id)
+           .where(_suggestions_filter(filters)).group_by(s.id).subquery())
+    n, reviewed, planned, implemented = session.execute(
+        select(func.count(), func.sum(per.c.reviewed), func.sum(per.c.planned),
+               func.sum(per.c.implemented))).one()
+    if not n:
+        return pd.DataFrame(columns=["stage", "suggestions", "share_of_submitted"])
+    stages = ["Submitted", "Reviewed", "Planned or started", "Implemented"]
+    values = [int(v or 0) for v in (n, reviewed, planned, implemented)]
+    df = pd.DataFrame({"stage": stages, "suggestions": values})
+    df["share_of_submitted"] = (df["suggestions"] / n).round(3)
+    return df
+
+
+def time_in_status(session: Session, *, actor: Actor, filters: Filters) -> pd.DataFrame:
+    """Days suggestions (made in the range) spent in each status before moving on: median and
+    90th percentile, how many moved on, and how many are waiting in that status now."""
+    check_access(actor)
+    s, c = Suggestion, SuggestionStatusChange
+    prev = func.lag(c.changed_at).over(partition_by=c.suggestion_id,
+                                       order_by=(c.changed_at, c.id))
+    steps = (select(c.from_status.label("status"), c.changed_at,
+                    func.coalesce(prev, s.created_at).label("entered"))
+             .join(s, s.id == c.suggestion_id)
+             .where(_suggestions_filter(filters)).subquery())
+    spans = (select(steps.c.status,
+                    cast(hours_between(session, steps.c.changed_at, steps.c.entered) / 24.0,
+                         Float).label("days"))
+             .where(steps.c.status.is_not(None)).subquery())
+    pct = {r["status"]: r for r in percentiles(session, spans, "days", ["status"])}
+    waiting = dict(session.execute(
+        select(s.status, func.count()).where(_suggestions_filter(filters))
+        .group_by(s.status)).all())
+    rows = []
+    for status in STATUS_ORDER:
+        p = pct.get(status, {})
+        rows.append((status.replace("_", " "), int(p.get("n") or 0),
+                     None if p.get("p50") is None else round(float(p["p50"]), 1),
+                     None if p.get("p90") is None else round(float(p["p90"]), 1),
+                     int(waiting.get(status, 0))))
+    df = pd.DataFrame(rows, columns=["status", "moved_on", "median_days", "p90_days",
+                                     "waiting_now"])
+    return df if df["moved_on"].any() else df.iloc[0:0]  # no times to show yet
+
+
+def top_contributors(session: Session, *, actor: Actor, filters: Filters,
+                     limit: int = 15) -> pd.DataFrame:
+    """The people with the most posts in the range, by kind, with their accepted answers."""
+    check_access(actor)
+    e = ActivityEvent
+    kinds = list(POST_KINDS)
+    per = (select(e.user_id, func.count().label("total"),
+                  *[func.sum(case((e.entity_type == k, 1), else_=0)).label(k) for k in kinds])
+           .where(e.kind == "post", _in_range(e.created_at, filters),
+                  _at_sites(e.user_id, filters))
+           .group_by(e.user_id).order_by(func.count().desc(), e.user_id).limit(limit)
+           .subquery())
+    accepted = (select(func.count()).where(Answer.author_id == per.c.user_id,
+                                           Answer.is_accepted.is_(True),
+                                           _in_range(Answer.created_at, filters))
+                .correlate(per).scalar_subquery())
+    rows = session.execute(
+        select(User.name, Site.name, User.function, *[per.c[k] for k in kinds], accepted,
+               per.c.total)
+        .join(User, User.id == per.c.user_id).outerjoin(Site, Site.id == User.site_id)
+        .order_by(per.c.total.desc(), User.name))
+    cols = ["name", "site", "function", *[POST_KINDS[k] for k in kinds], "Accepted answers",
+            "total"]
+    df = _frame(rows, cols)
+    for col in cols[3:]:
+        df[col] = df[col].astype(int)
+    return df
+
+
+# --- who helps whom ---------------------------------------------------------------------------
+
+def _help_edges(filters: Filters):
+    """(helper_id, helped_id, kind, weight) for every act of help in the range.
+
+    An answer helps the asker; an accepted answer counts twice more; a comment helps the author
+    of what it is on; lesson co-authors help each other.
+    """
+    a, q = Answer, Question
+    parts = [
+        select(a.author_id.label("helper_id"), q.author_id.label("helped_id"),
+               literal("answer").label("kind"), literal(1).label("weight"))
+        .join(q, q.id == a.question_id)
+        .where(a.status == "visible", _in_range(a.created_at, filters)),
+        select(a.author_id, q.author_id, literal("accepted answer"), literal(2))
+        .join(q, q.id == a.question_id)
+        .where(a.is_accepted.is_(True), a.status == "visible", _in_range(a.created_at, filters)),
+    ]
+    c = Comment
+    for etype, model in (("question", Question), ("answer", Answer), ("suggestion", Suggestion)):
+        parts.append(
+            select(c.author_id, model.author_id, literal("comment"), literal(1))
+            .join(model, and_(c.entity_type == etype, c.entity_id == model.id))
+            .where(c.status == "visible", _in_range(c.created_at, filters)))
+    writers = union_all(
+        select(LessonRevision.id.label("rid"), LessonRevision.author_id.label("uid"))
+        .where(_in_range(LessonRevision.created_at, filters)),
+        select(RevisionContributor.revision_id, RevisionContributor.user_id)
+        .join(LessonRevision, LessonRevision.id == RevisionContributor.revision_id)
+        .where(_in_range(LessonRevision.created_at, filters)),
+    ).subquery()
+    w1, w2 = aliased(writers), aliased(writers)
+    parts.append(select(w1.c.uid, w2.c.uid, literal("lesson co-authorship"), literal(1))
+                 .distinct()
+                 .join(w2, and_(w2.c.rid == w1.c.rid, w2.c.uid != w1.c.uid)))
+    edges = union_all(*parts).subquery()
+    cond = [edges.c.helper_id != edges.c.helped_id]
+    if filters.sites:
+        chosen = select(User.id).where(User.site_id.in_(filters.sites))
+        cond.append(or_(edges.c.helper_id.in_(chosen), edges.c.helped_id.in_(chosen)))
+    return edges, and_(*cond)
+
+
+def help_matrix(session: Session, *, actor: Actor, filters: Filters,
+                by: str = "site") -> pd.DataFrame:
+    """Acts of help from one site (or function) to another: helper group, helped group, acts,
+    distinct helpers. Cells with fewer than five distinct helpers are left out."""
+    check_access(actor)
+    edges, cond = _help_edges(filters)
+    h, r = aliased(User), aliased(User)
+    if by == "site":
+        hs, rs = aliased(Site), aliased(Site)
+        hg, rg = hs.name, rs.name
+        q = (select(hg, rg, func.sum(edges.c.weight), func.count(distinct(edges.c.helper_id)))
+             .select_from(edges).join(h, h.id == edges.c.helper_id)
+             .join(r, r.id == edges.c.helped_id)
+             .join(hs, hs.id == h.site_id).join(rs, rs.id == r.site_id))
+    else:
+        hg, rg = h.function, r.function
+        q = (select(hg, rg, func.sum(edges.c.weight), func.count(distinct(edges.c.helper_id)))
+             .select_from(edges).join(h, h.id == edges.c.helper_id)
+             .join(r, r.id == edges.c.helped_id)
+             .where(hg.is_not(None), rg.is_not(None)))
+    rows = session.execute(q.where(cond).group_by(hg, rg).order_by(hg, rg))
+    df = _frame(rows, ["helper_group", "helped_group", "acts", "people"])
+    df["acts"] = df["acts"].astype(int)
+    return suppress_small_groups(df)
+
+
+def never_exchanging(session: Session, *, actor: Actor, filters: Filters,
+                     by: str = "site") -> list[tuple[str, str]]:
+    """Pairs of sites (or functions) with no help either way in the range."""
+    check_access(actor)
+    edges, cond = _help_edges(filters)
+    h, r = aliased(User), aliased(User)
+    col_h, col_r = (h.site_id, r.site_id) if by == "site" else (h.function, r.function)
+    pairs = {tuple(p) for p in session.execute(
+        select(col_h, col_r).select_from(edges).join(h, h.id == edges.c.helper_id)
+        .join(r, r.id == edges.c.helped_id).where(cond).distinct())}
+    if by == "site":
+        groups = [(sid, name) for sid, name, _ in sites(session)
+                  if not filters.sites or sid in filters.sites]
+    else:
+        from db.models import FUNCTIONS
+
+        groups = [(f, f) for f in FUNCTIONS]
+    out = []
+    for i, (a, an) in enumerate(groups):
+        for b, bn in groups[i + 1:]:
+            if (a, b) not in pairs and (b, a) not in pairs:
+                out.append((an, bn))
+    return out
+
+
+@dataclass(frozen=True)
+class HelpNetwork:
+    """The help graph, ready to draw: `nodes` (the most connected people, with a spring layout),
+    `links` (the strongest links between them) and `bridges` (the top bridging people overall).
+    """
+
+    nodes: pd.DataFrame
+    links: pd.DataFrame
+    bridges: pd.DataFrame
+    helpers: int = 0  # people who helped at least one other person
+    connected: int = 0  # people who gave or received help
+
+
+NODE_COLUMNS = ["name", "site", "function", "helped", "sites_helped", "functions_helped",
+                "bridging"]
+
+
+def help_network(session: Session, *, actor: Actor, filters: Filters, max_people: int = 150,
+                 max_links: int = 1200, top: int = 15) -> HelpNetwork:
+    """Who helps whom, person to person.
+
+    Per person: helped (people helped), sites_helped and functions_helped (other sites and
+    functions than their own), bridging (betweenness centrality 0-1: how often they sit on the
+    shortest path between two others; sampled on large graphs). Nodes also carry x, y; links
+    are source, target, acts and both ends' x, y.
+    """
+    check_access(actor)
+    edges, cond = _help_edges(filters)
+    rows = session.execute(
+        select(edges.c.helper_id, edges.c.helped_id, func.sum(edges.c.weight))
+        .where(cond).group_by(edges.c.helper_id, edges.c.helped_id)).all()
+    link_cols = ["source", "target", "acts", "x", "y", "x2", "y2"]
+    if not rows:
+        empty = pd.DataFrame(columns=NODE_COLUMNS)
+        return HelpNetwork(pd.DataFrame(columns=["id", *NODE_COLUMNS, "x", "y"]),
+                           pd.DataFrame(columns=link_cols), empty)
+    g = nx.DiGraph()
+    for a, b, w in rows:
+        g.add_edge(int(a), int(b), weight=int(w))
+    people = {i: (n, s, f) for i, n, s, f in session.execute(
+        select(User.id, User.name, Site.name, User.function)
+        .outerjoin(Site, Site.id == User.site_id).where(User.id.in_(list(g.nodes))))}
+    und = nx.Graph()  # help both ways between two people adds up
+    for a, b, w in g.edges(data="weight"):
+        if und.has_edge(a, b):
+            und[a][b]["weight"] += w
+        else:
+            und.add_edge(a, b, weight=w)
+    # Exact on small graphs; above, a fixed-seed sample of sources sized so the work stays
+    # near half a million edge visits (about a second), whatever the size of the organisation.
+    budget = max(16, 500_000 // max(und.number_of_edges(), 1))
+    sample = None if len(und) <= budget else budget
+    bridging = nx.betweenness_centrality(und, k=sample, seed=7, normalized=True)
+    everyone = []
+    for i in g.nodes:
+        name, site, function = people.get(i, ("?", None, None))
+        helped = list(g.successors(i))
+        everyone.append((
+            i, name, site or "No site", function or "No function", len(helped),
+            len({people.get(j, (None, None, None))[1] for j in helped} - {site, None}),
+            len({people.get(j, (None, None, None))[2] for j in helped} - {function, None}),
+            round(bridging.get(i, 0.0), 4)))
+    people_df = pd.DataFrame(everyone, columns=["id", *NODE_COLUMNS])
+    bridges = (people_df.sort_values(["bridging", "sites_helped", "name"],
+                                     ascending=[False, False, True])
+               .head(top).drop(columns=["id"]).reset_index(drop=True))
+    # Draw only the most connected people, so the picture stays readable and small.
+    degree = dict(und.degree(weight="weight"))
+    keep = sorted(g.nodes, key=lambda i: (-degree[i], i))[:max_people]
+    sub = und.subgraph(keep)
+    pos = nx.spring_layout(sub, seed=7, iterations=60)
+    nodes = people_df[people_df["id"].isin(keep)].copy()
+    nodes["x"] = [round(float(pos[i][0]), 4) for i in nodes["id"]]
+    nodes["y"] = [round(float(pos[i][1]), 4) for i in nodes["id"]]
+    strongest = sorted(sub.edges(data="weight"), key=lambda e: (-e[2], e[0], e[1]))[:max_links]
+    links = pd.DataFrame(
+        [(a, b, int(w), round(float(pos[a][0]), 4), round(float(pos[a][1]), 4),
+          round(float(pos[b][0]), 4), round(float(pos[b][1]), 4)) for a, b, w in strongest],
+        columns=link_cols)
+    return HelpNetwork(nodes.reset_index(drop=True), links, bridges,
+                       helpers=int((people_df["helped"] > 0).sum()), connected=len(people_df))
+
+
+def site_network(matrix: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A site-level picture of `help_matrix(by="site")`: sites on a circle (networkx), one link
+    per pair of sites weighted by the help between them both ways.
+
+    Nodes: site, given and received (help across sites), within (help inside the site), x, y.
+    Links: site_a, site_b, acts, a_to_b, b_to_a and both ends' x, y.
+    """
+    node_cols = ["site", "given", "received", "within", "x", "y"]
+    link_cols = ["site_a", "site_b", "acts", "a_to_b", "b_to_a", "x", "y", "x2", "y2"]
+    if matrix.empty:
+        return pd.DataFrame(columns=node_cols), pd.DataFrame(columns=link_cols)
+    sites_seen = sorted(set(matrix["helper_group"]) | set(matrix["helped_group"]))
+    given = dict.fromkeys(sites_seen, 0)
+    received, within = dict(given), dict(given)
+    pairs: dict[tuple[str, str], list[int]] = {}
+    for helper, helped, acts in zip(matrix["helper_group"], matrix["helped_group"],
+                                    matrix["acts"], strict=True):
+        if helper == helped:
+            within[helper] += int(acts)
+            continue
+        given[helper] += int(acts)
+        received[helped] += int(acts)
+        a, b = sorted((helper, helped))
+        both = pairs.setdefault((a, b), [0, 0])
+        both[0 if helper == a else 1] += int(acts)
+    g = nx.Graph()
+    g.add_nodes_from(sites_seen)
+    pos = nx.circular_layout(g)
+    nodes = pd.DataFrame(
+        [(s, given[s], received[s], within[s], round(float(pos[s][0]), 4),
+          round(float(pos[s][1]), 4)) for s in sites_seen], columns=node_cols)
+    links = pd.DataFrame(
+        [(a, b, ab + ba, ab, ba, round(float(pos[a][0]), 4), round(float(pos[a][1]), 4),
+          round(float(pos[b][0]), 4), round(float(pos[b][1]), 4))
+         for (a, b), (ab, ba) in sorted(pairs.items())], columns=link_cols)
+    return nodes, links

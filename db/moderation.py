@@ -1,0 +1,355 @@
+"""Community rules for all user content: flags, hiding at a threshold, the moderation queue,
+rate limits on posting and the same-text-twice block.
+
+Covers questions, answers, comments (on questions, answers, suggestions and lessons) and
+suggestions. Other areas call `check_posting` before storing what someone wrote, and show an
+item only when `visible_to` says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, literal, select, update
+from sqlalchemy.orm import Session
+
+from db import audit, notify, points
+from db.actors import Actor, require
+from db.errors import Conflict, NotFound, PermissionDenied, ServiceError, ValidationError
+from db.models import (
+    ROLES,
+    Answer,
+    Comment,
+    Flag,
+    Question,
+    Setting,
+    Suggestion,
+    User,
+    utcnow,
+)
+from db.text import clean, fingerprint
+
+MODERATORS = ("leader", "admin")
+# Defaults; admins may override any of them in the settings table (key "moderation").
+DEFAULTS: dict[str, int] = {
+    "flag_threshold": 3,  # open flags that hide an item pending review
+    "questions_per_hour": 5,
+    "posts_per_hour": 20,  # answers and comments together
+    "suggestions_per_hour": 5,
+    "duplicate_lookback": 200,  # how many of one's own recent posts the duplicate check reads
+}
+REASONS = (
+    "Spam or advertising",
+    "Inflammatory, derogatory or disrespectful",
+    "False or misleading",
+    "Irrelevant or off-topic",
+    "Confidential or personal information",
+    "Something else",
+)
+DECISIONS = {"keep": "visible", "hide": "hidden", "delete": "deleted"}
+KINDS = ("question", "answer", "comment", "suggestion")
+
+
+class RateLimited(ServiceError):
+    """Posting too fast; the message says how long to wait."""
+
+
+@dataclass(frozen=True)
+class _Kind:
+    model: type
+    status: str  # name of the status column
+    label: str
+
+
+_FLAGGABLE: dict[str, _Kind] = {
+    "question": _Kind(Question, "status", "question"),
+    "answer": _Kind(Answer, "status", "answer"),
+    "comment": _Kind(Comment, "status", "comment"),
+    "suggestion": _Kind(Suggestion, "visibility", "suggestion"),
+}
+
+
+def settings(session: Session) -> dict[str, int]:
+    """The moderation limits in force (defaults, overridden by the settings table)."""
+    row = session.get(Setting, "moderation")
+    values = dict(DEFAULTS)
+    if row and isinstance(row.value, dict):
+        values.update({k: int(v) for k, v in row.value.items() if k in DEFAULTS})
+    return values
+
+
+def is_moderator(actor: Actor) -> bool:
+    return actor.has(*MODERATORS)
+
+
+def visible_to(actor: Actor, *, status: str, author_id: int | None) -> bool:
+    """Whether this person may see an item: everyone when it is visible, otherwise its author
+    (for hidden-pending-review and hidden items) and moderators."""
+    if status == "visible" or is_moderator(actor):
+        return True
+    return status in ("hidden_pending_review", "hidden") and author_id == actor.id
+
+
+# --- posting limits -------------------------------------------------------------------------
+
+
+def check_posting(session: Session, *, actor: Actor, kind: str, text: str,
+                  title: str | None = None, field: str = "body",
+                  now: datetime | None = None) -> None:
+    """Refuse a post over the hourly limit (RateLimited) or one repeating the poster's own
+    earlier text (ValidationError on `field`, or on "title" for a repeated title)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind of post {kind!r}")
+    limits = settings(session)
+    now = now or utcnow()
+    since = now - timedelta(hours=1)
+    if kind == "question":
+        limit, noun = limits["questions_per_hour"], "questions"
+        recent = _count(session, Question, actor.id, since)
+    elif kind == "suggestion":
+        limit, noun = limits["suggestions_per_hour"], "suggestions"
+        recent = _count(session, Suggestion, actor.id, since)
+    else:
+        limit, noun = limits["posts_per_hour"], "answers and comments"
+        recent = _count(session, Answer, actor.id, since) + _count(session, Comment, actor.id,
+                                                                   since)
+    if recent >= limit:
+        raise RateLimited(
+            f"Not posted: you have posted {recent} {noun} in the last hour and the limit is "
+            f"{limit}. Please wait a while and try again; your text is still in the form.")
+    lookback = limits["duplicate_lookback"]
+    mine = fingerprint(text)
+    if title is not None:
+        if fingerprint(title) in _own_fingerprints(session, kind, actor.id, lookback, title=True):
+            raise ValidationError("title", "You have already asked a question with this title. "
+                                  "Open it and edit it instead of asking again.")
+    if mine in _own_fingerprints(session, kind, actor.id, lookback):
+        raise ValidationError(field, "You have already posted exactly this text. Change it, "
+                              "or edit your earlier post instead of posting it twice.")
+
+
+def _count(session: Session, model: type, user_id: int | None, since: datetime) -> int:
+    return session.scalar(select(func.count()).select_from(model).where(
+        model.author_id == user_id, model.created_at >= since)) or 0
+
+
+def _own_fingerprints(session: Session, kind: str, user_id: int | None, lookback: int,
+                      *, title: bool = False) -> set[str]:
+    model = {"question": Question, "answer": Answer, "comment": Comment,
+             "suggestion": Suggestion}[kind]
+    column = {Question: Question.title if title else Question.body, Answer: Answer.body,
+              Comment: Comment.body, Suggestion: Suggestion.description}[model]
+    texts = session.scalars(select(column).where(model.author_id == user_id)
+                            .order_by(model.created_at.desc()).limit(lookback))
+    return {fingerprint(t) for t in texts}
+
+
+# --- flags ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FlagResult:
+    flag_count: int
+    status: str
+
+
+def _item(session: Session, entity_type: str, entity_id: int, *, lock: bool = False):
+    kind = _FLAGGABLE.get(entity_type)
+    if kind is None:
+        raise ValidationError("entity_type", "This kind of item cannot be flagged.")
+    item = session.get(kind.model, entity_id, with_for_update=lock or None)
+    if item is None:
+        raise NotFound(f"There is no {kind.label} {entity_id}.")
+    return kind, item
+
+
+def flag(session: Session, *, actor: Actor, entity_type: str, entity_id: int, reason: str,
+         details: str = "") -> FlagResult:
+    """Report an item; at the threshold of open flags it is hidden pending review."""
+    require(actor, *ROLES)
+    if reason not in REASONS:
+        raise ValidationError("reason", "Pick the reason that fits best.")
+    details = (details or "").strip()
+    if reason == REASONS[-1] and not details:
+        raise ValidationError("details", "Say in a few words what is wrong.")
+    if details:
+        details = clean(details, field="details", label="Details", max_len=240)
+    kind, item = _item(session, entity_type, entity_id, lock=True)
+    status = getattr(item, kind.status)
+    if not visible_to(actor, status=status, author_id=item.author_id) or status == "deleted":
+        raise NotFound(f"There is no {kind.label} {entity_id}.")
+    if item.author_id == actor.id:
+        raise PermissionDenied("You cannot flag your own post. Edit it instead.")
+    already = session.scalar(select(Flag.id).where(
+        Flag.user_id == actor.id, Flag.entity_type == entity_type, Flag.entity_id == entity_id))
+    if already is not None:
+        raise Conflict("You have already flagged this. Moderators will look at it.")
+    text = reason if not details else f"{reason}: {details}"
+    session.add(Flag(user_id=actor.id, entity_type=entity_type, entity_id=entity_id,
+                     reason=text[:300]))
+    item.flag_count = (item.flag_count or 0) + 1
+    threshold = settings(session)["flag_threshold"]
+    before = status
+    if status == "visible" and item.flag_count >= threshold:
+        _set_status(session, entity_type, kind, item, "hidden_pending_review")
+        notify.notify(session, user_ids=[item.author_id], kind="moderation",
+                      text=f"Your {kind.label} was reported {item.flag_count} times and is "
+                           "hidden until a moderator reviews it.",
+                      entity_type=entity_type, entity_id=entity_id)
+    after = getattr(item, kind.status)
+    audit.record(session, actor=actor, action="content.flagged", entity_type=entity_type,
+                 entity_id=entity_id, before={"status": before},
+                 after={"status": after, "flag_count": item.flag_count}, reason=text)
+    session.flush()
+    return FlagResult(item.flag_count, after)
+
+
+def _set_status(session: Session, entity_type: str, kind: _Kind, item, status: str) -> None:
+    """Change an item's status and keep what depends on it in step (answer counts, acceptance)."""
+    setattr(item, kind.status, status)
+    session.flush()
+    earned = {"question": "question.asked", "answer": "answer.posted",
+              "comment": "comment.posted", "suggestion": "suggestion.submitted"}[entity_type]
+    if status in ("hidden", "deleted"):
+        # Removed content keeps none of the points it earned.
+        points.revoke(session, user_id=item.author_id, action=earned, entity_type=entity_type,
+                      entity_id=item.id, reason=f"{entity_type} {status} by a moderator")
+    if entity_type != "answer":
+        return
+    question = session.get(Question, item.question_id, with_for_update=True)
+    question.answer_count = session.scalar(select(func.count()).select_from(Answer).where(
+        Answer.question_id == question.id, Answer.status == "visible")) or 0
+    if status in ("hidden", "deleted") and question.accepted_answer_id == item.id:
+        # A removed answer cannot stay the accepted one, nor keep the points it earned.
+        question.accepted_answer_id = None
+        item.is_accepted = False
+        points.revoke(session, user_id=item.author_id, action="answer.accepted",
+                      entity_type="answer", entity_id=item.id, reason=f"answer {status}")
+
+
+# --- the queue ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    entity_type: str
+    entity_id: int
+    status: str
+    open_flags: int
+    first_flagged_at: datetime
+    reasons: tuple[str, ...]
+    author: str
+    title: str  # the question's or suggestion's title; empty for answers and comments
+    body: str
+    # Where to read it in context: ("question", id), ("suggestion", id) or ("lesson", id).
+    context: tuple[str, int] | None
+
+
+def _content(session: Session, etype: str, ids: list[int]) -> dict[int, dict]:
+    """Status, author, text and context of some items of one kind, in one query."""
+    kind = _FLAGGABLE[etype]
+    m = kind.model
+    cols = [m.id.label("id"), getattr(m, kind.status).label("status"),
+            User.name.label("author"),
+            (Suggestion.description if m is Suggestion else m.body).label("body"),
+            (m.title if m in (Question, Suggestion) else literal("")).label("title")]
+    if m is Answer:
+        cols += [literal("question").label("ctype"), Answer.question_id.label("cid")]
+    elif m is Comment:
+        cols += [Comment.entity_type.label("ctype"), Comment.entity_id.label("cid")]
+    else:
+        cols += [literal(etype).label("ctype"), m.id.label("cid")]
+    rows = session.execute(select(*cols).join(User, User.id == m.author_id)
+                           .where(m.id.in_(ids))).all()
+    found = {r.id: r._asdict() for r in rows}
+    # A comment on an answer is read on the answer's question page.
+    on_answers = {r["cid"] for r in found.values() if r["ctype"] == "answer"}
+    if on_answers:
+        owner = dict(session.execute(select(Answer.id, Answer.question_id)
+                                     .where(Answer.id.in_(on_answers))).all())
+        for r in found.values():
+            if r["ctype"] == "answer":
+                r["ctype"], r["cid"] = "question", owner.get(r["cid"])
+    return found
+
+
+def queue(session: Session, *, actor: Actor, limit: int = 50) -> list[QueueItem]:
+    """Items with open flags, those already hidden first, then the most reported, oldest first."""
+    require(actor, *MODERATORS)
+    groups = session.execute(
+        select(Flag.entity_type, Flag.entity_id, func.count().label("n"),
+               func.min(Flag.created_at).label("first"))
+        .where(Flag.resolved_at.is_(None), Flag.entity_type.in_(list(_FLAGGABLE)))
+        .group_by(Flag.entity_type, Flag.entity_id)
+        .order_by(func.count().desc(), func.min(Flag.created_at), Flag.entity_type,
+                  Flag.entity_id)
+        .limit(limit)).all()
+    wanted: dict[str, list[int]] = {}
+    for g in groups:
+        wanted.setdefault(g.entity_type, []).append(g.entity_id)
+    content = {etype: _content(session, etype, ids) for etype, ids in wanted.items()}
+    reasons: dict[tuple[str, int], list[str]] = {}
+    if groups:
+        pairs = {(g.entity_type, g.entity_id) for g in groups}
+        # One statement for all kinds; the few extra rows it may bring are dropped here.
+        for r in session.execute(select(Flag.entity_type, Flag.entity_id, Flag.reason).where(
+                Flag.entity_type.in_(list(wanted)),
+                Flag.entity_id.in_({i for ids in wanted.values() for i in ids}),
+                Flag.resolved_at.is_(None)).order_by(Flag.id)):
+            if (r.entity_type, r.entity_id) in pairs:
+                reasons.setdefault((r.entity_type, r.entity_id), []).append(r.reason)
+    items = []
+    for g in groups:
+        c = content[g.entity_type].get(g.entity_id)
+        if c is None:
+            continue
+        items.append(QueueItem(
+            g.entity_type, g.entity_id, c["status"], g.n, g.first,
+            tuple(reasons.get((g.entity_type, g.entity_id), ())), c["author"], c["title"] or "",
+            c["body"], (c["ctype"], c["cid"]) if c["cid"] is not None else None))
+    items.sort(key=lambda i: (i.status != "hidden_pending_review", -i.open_flags,
+                              i.first_flagged_at))
+    return items
+
+
+def open_flag_count(session: Session, *, actor: Actor) -> int:
+    """How many items wait in the queue (for a badge)."""
+    require(actor, *MODERATORS)
+    sub = (select(Flag.entity_type, Flag.entity_id).where(Flag.resolved_at.is_(None))
+           .group_by(Flag.entity_type, Flag.entity_id).subquery())
+    return session.scalar(select(func.count()).select_from(sub)) or 0
+
+
+def decide(session: Session, *, actor: Actor, entity_type: str, entity_id: int,
+           decision: str, reason: str) -> str:
+    """Keep, hide or delete a reported item, with a reason; closes its open flags."""
+    require(actor, *MODERATORS)
+    if decision not in DECISIONS:
+        raise ValidationError("decision", "Choose whether to keep, hide or delete it.")
+    reason = clean(reason, field="reason", label="Reason", max_len=500, min_len=3)
+    kind, item = _item(session, entity_type, entity_id, lock=True)
+    before = getattr(item, kind.status)
+    new = DECISIONS[decision]
+    if before != new:
+        _set_status(session, entity_type, kind, item, new)
+    now = utcnow()
+    closed = session.execute(
+        update(Flag).where(Flag.entity_type == entity_type, Flag.entity_id == entity_id,
+                           Flag.resolved_at.is_(None)).values(resolved_at=now)
+        .execution_options(synchronize_session=False)).rowcount or 0
+    item.flag_count = 0
+    if decision == "keep":
+        message = f"A moderator reviewed your {kind.label} and it stays visible."
+    else:
+        verb = "hid" if decision == "hide" else "removed"
+        message = f"A moderator {verb} your {kind.label}. Reason: {reason}"
+    if before != new:
+        notify.notify(session, user_ids=[item.author_id], kind="moderation", text=message,
+                      entity_type=entity_type, entity_id=entity_id, actor_id=actor.id)
+    audit.record(session, actor=actor, action=f"moderation.{decision}",
+                 entity_type=entity_type, entity_id=entity_id,
+                 before={"status": before}, after={"status": new, "flags_closed": closed},
+                 reason=reason)
+    session.flush()
+    return new

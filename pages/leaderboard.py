@@ -1,0 +1,21 @@
+"""Leaderboard: points this week, this month and all time, by person, site and function."""
+
+import streamlit as st
+
+from components import gamification_widgets as gw
+from components.auth import require_role
+
+actor = require_role()
+
+st.title("Leaderboard")
+st.caption("Points come from asking, answering, accepted answers, upvotes received, accepted "
+           "lesson proposals and suggestions. Mandatory training and votes within small "
+           "groups who mostly vote for each other earn nothing; daily caps stop farming.")
+period, site, function = gw.board_filters()
+people, sites, functions = st.tabs(["People", "Sites", "Functions"])
+with people:
+    gw.people_board(actor, period, site, function)
+with sites:
+    gw.team_board(period, "site")
+with functions:
+    gw.team_board(period, "function")

@@ -1,0 +1,47 @@
+"""Notifications: answers, comments, accepted answers, mentions and invitations, newest first."""
+
+import streamlit as st
+
+from components import post_widgets as w
+from components.auth import require_role
+from components.data import database
+from db import notify, qa
+
+actor = require_role()
+db = database()
+w.show_flash()
+cursors = st.session_state.setdefault("n-cursors", [None])  # keyset: one before-id per page
+with db.read() as s:
+    unread = notify.unread_count(s, user_id=actor.id)
+    rows = qa.notifications(s, actor=actor, before_id=cursors[-1], limit=20)
+
+# The count shows in the browser tab as well, like other inboxes.
+st.set_page_config(page_title=f"({unread}) Notifications" if unread else "Notifications")
+head, badge, everything = st.columns([5, 1, 1], vertical_alignment="center")
+head.title("Notifications")
+badge.badge(f"{unread} unread", color="red" if unread else "gray",
+            icon=":material/notifications:")
+
+
+def _all_read() -> None:
+    w.act(lambda a: w._write(lambda s: notify.mark_read(s, user_id=a.id)),
+          "All notifications marked read.")
+
+
+everything.button("Mark all read", key="read-all", disabled=not unread, on_click=_all_read)
+
+if not rows and len(cursors) == 1:
+    st.info("Nothing yet. You will hear here when someone answers or comments on your "
+            "questions, accepts your answer, mentions you with @your-username, or invites you "
+            "to answer. Follow questions and tags to hear about more.",
+            icon=":material/notifications_none:")
+for n in rows:
+    w.notification_item(n, actor)
+
+b1, b2, _ = st.columns([1, 1, 6])
+if b1.button("Newest", disabled=len(cursors) == 1, key="n-first"):
+    st.session_state["n-cursors"] = [None]
+    st.rerun()
+if b2.button("Older", disabled=len(rows) < 20, key="n-older"):
+    cursors.append(rows[-1].id)
+    st.rerun()

@@ -1,0 +1,406 @@
+"""Gamification rules: point values and caps, fair-play limits on upvotes, levels, badges at
+their exact thresholds, leaderboards, profiles, and vote-ring detection and voiding."""
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from db import gamification, points, suggestions
+from db.actors import Actor
+from db.errors import NotFound, PermissionDenied, ValidationError
+from db.models import (
+    AuditRecord,
+    BadgeAward,
+    Notification,
+    PointEvent,
+    Setting,
+    Site,
+    User,
+    Vote,
+)
+from tests.test_suggestions import crowd, submit, vote
+
+NOW = datetime(2026, 3, 4, 12, 0)  # a Wednesday
+
+
+# --- points -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("action", "each", "cap"), [
+    ("vote.received", 2, 40), ("comment.posted", 1, 10), ("suggestion.submitted", 3, 9)])
+def test_daily_caps_stop_farming(db, people, action, each, cap):
+    uid = people["learner"].id
+    with db.write() as s:
+        given = [points.award(s, user_id=uid, action=action, now=NOW) for _ in range(cap + 3)]
+    assert sum(given) == cap and given[0] == each and given[-1] == 0
+    with db.write() as s:  # a new UTC day starts a new allowance
+        assert points.award(s, user_id=uid, action=action, now=NOW + timedelta(days=1)) == each
+
+
+def test_unknown_actions_and_mandatory_training_earn_nothing(db, people):
+    uid = people["learner"].id
+    with db.write() as s:
+        assert points.award(s, user_id=uid, action="page.viewed") == 0
+        assert points.award(s, user_id=uid, action="lesson.completed", mandatory=True) == 0
+        assert points.total(s, user_id=uid) == 0
+
+
+def test_upvotes_from_one_person_earn_points_only_up_to_the_pair_limit(db, people):
+    lena, tomas = people["learner"], people["trainer"]
+    with db.write() as s:  # more suggestions in an hour than the posting limit allows
+        s.add(Setting(key="moderation", value={"suggestions_per_hour": 20}))
+    ids = [submit(db, lena, title=f"Idea number {i} about the packaging line",
+                  description=f"Idea {i}: label printers should check the batch number.")
+           for i in range(7)]
+    with db.read() as s:
+        before = points.total(s, user_id=lena.id)
+    for sid in ids:
+        vote(db, tomas, sid)
+    with db.read() as s:
+        earned = s.scalars(select(PointEvent.points).where(
+            PointEvent.user_id == lena.id, PointEvent.action == "vote.received")).all()
+        assert points.total(s, user_id=lena.id) - before == 5 * 2
+    assert len(earned) == points.FAIR_PLAY["pair_limit"]
+
+
+def test_pair_limit_is_configurable(db, people):
+    with db.write() as s:
+        s.add(Setting(key="fair_play", value={"pair_limit": 1}))
+    lena, tomas = people["learner"], people["trainer"]
+    a = submit(db, lena)
+    b = submit(db, lena, title="Second idea on line clearance",
+               description="Print the clearance label from the MES, not by hand.")
+    vote(db, tomas, a)
+    vote(db, tomas, b)
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(PointEvent).where(
+            PointEvent.action == "vote.received")) == 1
+
+
+def _vote_rows(s, voter, recipient, n, *, start=0, at=None, etype="question", points_too=True):
+    """n upvotes voter -> recipient on made-up items, with the points they gave."""
+    at = at or NOW - timedelta(days=1)
+    for i in range(n):
+        v = Vote(user_id=voter, entity_type=etype, entity_id=voter * 10_000 + recipient * 100
+                 + start + i, recipient_id=recipient, value=1, created_at=at)
+        s.add(v)
+        s.flush()
+        if points_too:
+            s.add(PointEvent(user_id=recipient, action="vote.received", points=2,
+                             entity_type="vote", entity_id=v.id, created_at=at))
+
+
+def test_a_reciprocal_pair_earns_nothing_from_each_other(db, people):
+    a, b = crowd(db, 2)
+    with db.write() as s:
+        _vote_rows(s, a.id, b.id, 3, points_too=False)
+        _vote_rows(s, b.id, a.id, 3, points_too=False)
+        v = Vote(user_id=a.id, entity_type="answer", entity_id=1, recipient_id=b.id, value=1,
+                 created_at=NOW)
+        s.add(v)
+        s.flush()
+        assert not points.vote_earns_points(s, vote_id=v.id, now=NOW)
+        assert points.award(s, user_id=b.id, action="vote.received", entity_type="vote",
+                            entity_id=v.id, now=NOW) == 0
+    with db.write() as s:  # someone outside the pair still earns b points
+        fair = User(username="fair", name="Fair Voter", password_hash="x")
+        s.add(fair)
+        s.flush()
+        v = Vote(user_id=fair.id, entity_type="answer", entity_id=2, recipient_id=b.id,
+                 value=1, created_at=NOW)
+        s.add(v)
+        s.flush()
+        assert points.vote_earns_points(s, vote_id=v.id, now=NOW)
+
+
+# --- levels -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("total", "number", "name", "to_next"), [
+    (0, 1, "Newcomer", 50), (49, 1, "Newcomer", 1), (50, 2, "Contributor", 100),
+    (149, 2, "Contributor", 1), (150, 3, "Collaborator", 250), (2500, 6, "Champion", 0),
+    (10_000, 6, "Champion", 0)])
+def test_levels_start_exactly_at_their_thresholds(total, number, name, to_next):
+    level = gamification.level_for(total)
+    assert (level.number, level.name, level.to_next) == (number, name, to_next)
+    assert 0.0 <= level.progress <= 1.0
+
+
+def test_level_progress_is_the_part_of_the_way_to_the_next():
+    assert gamification.level_for(100).progress == pytest.approx(0.5)  # 50 -> 150
+
+
+# --- badges -----------------------------------------------------------------------------------
+
+
+def test_helpful_badge_comes_at_exactly_ten_upvotes_with_a_notice(db, people):
+    uid = people["learner"].id
+    with db.write() as s:
+        for _ in range(9):
+            points.award(s, user_id=uid, action="vote.received", now=NOW)
+        assert s.get(BadgeAward, (uid, "helpful", "bronze")) is None
+        points.award(s, user_id=uid, action="vote.received", now=NOW)
+        assert s.get(BadgeAward, (uid, "helpful", "bronze")) is not None
+        assert s.get(BadgeAward, (uid, "helpful", "silver")) is None
+        texts = s.scalars(select(Notification.text).where(Notification.kind == "badge")).all()
+        assert texts == ["You earned the bronze Helpful badge: Receive 10 upvotes."]
+    with db.read() as s:
+        new = gamification.unseen_badges(s, user_id=uid)
+    assert [(b.badge, b.tier, b.name) for b in new] == [("helpful", "bronze", "Helpful")]
+    with db.write() as s:
+        assert gamification.mark_badges_seen(s, actor=people["learner"]) == 1
+    with db.read() as s:
+        assert gamification.unseen_badges(s, user_id=uid) == []
+
+
+def test_idea_giver_silver_at_exactly_five_suggestions(db, people):
+    lena = people["learner"]
+    for i in range(5):
+        submit(db, lena, title=f"Suggestion number {i} about the warehouse",
+               description=f"Warehouse idea {i}: label the racks by product family.")
+        with db.read() as s:
+            tiers = set(s.scalars(select(BadgeAward.tier).where(
+                BadgeAward.user_id == lena.id, BadgeAward.badge == "idea_giver")))
+        assert tiers == ({"bronze", "silver"} if i == 4 else {"bronze"})
+
+
+def test_badges_are_awarded_once_and_audited(db, people):
+    uid = people["learner"].id
+    with db.write() as s:
+        for _ in range(12):
+            points.award(s, user_id=uid, action="vote.received", now=NOW)
+        assert gamification.check_badges(s, user_id=uid) == []  # nothing new the second time
+        assert s.scalar(select(func.count()).select_from(BadgeAward)) == 1
+        assert s.scalar(select(func.count()).select_from(AuditRecord).where(
+            AuditRecord.action == "badge.awarded")) == 1
+
+
+def test_bridge_builder_counts_other_sites_helped(db, people):
+    from db import qa
+
+    with db.write() as s:
+        sites = [Site(name=f"Site {i}", region="Europe", country="X") for i in range(4)]
+        s.add_all(sites)
+        s.flush()
+        site_ids = [x.id for x in sites]
+        s.get(User, people["trainer"].id).site_id = site_ids[0]
+    askers = [crowd(db, 1, prefix=f"asker{i}x", site_id=site_ids[i])[0] for i in range(4)]
+    for i, asker in enumerate(askers):
+        with db.write() as s:
+            qid = qa.ask(s, actor=asker, title=f"How do I file variation type {i} with EMA?",
+                         body=f"Question {i} with enough words to be a real question body.",
+                         tags=["variations"])
+        with db.write() as s:
+            qa.answer(s, actor=people["trainer"], question_id=qid,
+                      body=f"Answer {i}: follow the variations guideline, section B.")
+        with db.read() as s:
+            earned = set(s.scalars(select(BadgeAward.tier).where(
+                BadgeAward.user_id == people["trainer"].id,
+                BadgeAward.badge == "bridge_builder")))
+        # Asker 0 is at tomas's own site: helping there does not count.
+        assert earned == ({"bronze", "silver"} if i == 3 else {"bronze"} if i else set())
+
+
+# --- leaderboards -----------------------------------------------------------------------------
+
+
+def _ledger(db, rows):
+    with db.write() as s:
+        for uid, pts, at in rows:
+            s.add(PointEvent(user_id=uid, action="answer.posted", points=pts, created_at=at))
+
+
+def test_leaderboard_orders_by_points_then_name_per_period(db, people):
+    lena, tomas, mei, lars = (people[k].id for k in ("learner", "trainer", "trainer2", "leader"))
+    monday = datetime(2026, 3, 2, 0, 0)
+    _ledger(db, [
+        (lena, 10, monday + timedelta(hours=1)),
+        (tomas, 10, monday + timedelta(days=1)),  # tie with lena: by name, Lena first
+        (mei, 30, monday - timedelta(days=1)),  # last week, this month
+        (lars, 100, datetime(2026, 2, 10)),  # last month
+        (lars, 5, NOW),
+    ])
+    with db.read() as s:
+        def board(period, **kw):
+            return [(r.rank, r.username, r.points) for r in gamification.leaderboard(
+                s, period=period, now=NOW, **kw)]
+
+        assert board("week") == [(1, "lena", 10), (1, "tomas", 10), (3, "lars", 5)]
+        assert board("month") == [(1, "mei", 30), (2, "lena", 10), (2, "tomas", 10),
+                                  (4, "lars", 5)]
+        assert board("all")[0] == (1, "lars", 105)
+        assert gamification.standing(s, user_id=lars, period="week", now=NOW) == (3, 5)
+        assert gamification.standing(s, user_id=people["admin"].id, period="week",
+                                     now=NOW) == (None, 0)
+        first = gamification.leaderboard(s, period="month", now=NOW, limit=2)
+        rest = gamification.leaderboard(s, period="month", now=NOW, after=first[-1].cursor)
+        assert [r.username for r in first + rest] == ["mei", "lena", "tomas", "lars"]
+        with pytest.raises(ValidationError):
+            gamification.leaderboard(s, period="decade")
+
+
+def test_leaderboard_by_site_and_function_leaves_out_voided_points(db, people):
+    lena, tomas = people["learner"].id, people["trainer"].id
+    with db.write() as s:
+        basel = Site(name="Basel", region="Europe", country="Switzerland")
+        s.add(basel)
+        s.flush()
+        s.get(User, lena).site_id = basel.id
+        s.get(User, lena).function = "Regulatory Affairs"
+        s.get(User, tomas).function = "Quality"
+        s.add(PointEvent(user_id=tomas, action="answer.posted", points=50, created_at=NOW,
+                         voided_at=NOW, void_reason="test"))
+        basel_id = basel.id
+    _ledger(db, [(lena, 4, NOW), (tomas, 7, NOW)])
+    with db.read() as s:
+        assert [r.username for r in gamification.leaderboard(
+            s, period="week", site_id=basel_id, now=NOW)] == ["lena"]
+        assert [(r.username, r.points) for r in gamification.leaderboard(
+            s, period="week", function="Quality", now=NOW)] == [("tomas", 7)]
+        teams = gamification.team_totals(s, period="week", by="site", now=NOW)
+        assert [(t.name, t.people, t.points) for t in teams] == [("Basel", 1, 4)]
+        functions = gamification.team_totals(s, period="all", by="function", now=NOW)
+        assert [(t.name, t.points) for t in functions] == [("Quality", 7),
+                                                           ("Regulatory Affairs", 4)]
+
+
+# --- profiles ---------------------------------------------------------------------------------
+
+
+def test_profile_shows_level_badges_history_and_contributions(db, people):
+    lena = people["learner"]
+    sid = submit(db, lena)
+    vote(db, people["trainer"], sid)
+    with db.read() as s:
+        p = gamification.profile(s, actor=people["trainer"], username="LENA")
+        assert (p.username, p.total, p.level.name) == ("lena", 5, "Newcomer")
+        assert p.metrics["suggestions"] == 1
+        giver = next(b for b in p.badges if b.key == "idea_giver")
+        assert (giver.tier, giver.next_tier, giver.next_need) == ("bronze", "silver", 5)
+        assert not giver.new  # only its owner sees "new"
+        assert gamification.profile(s, actor=lena, username="lena").earned[0].new
+        history = gamification.points_history(s, actor=lena, user_id=lena.id)
+        assert [h.label for h in history] == ["Upvote received", "Submitted a suggestion"]
+        assert gamification.daily_points(s, user_id=lena.id)[-1][1] == 5
+        with pytest.raises(NotFound):
+            gamification.profile(s, actor=lena, username="nobody")
+
+
+def test_voided_points_are_shown_only_to_their_owner_and_admins(db, people):
+    lena = people["learner"]
+    with db.write() as s:
+        s.add(PointEvent(user_id=lena.id, action="vote.received", points=2, created_at=NOW,
+                         voided_at=NOW, void_reason="Vote ring"))
+    with db.read() as s:
+        for viewer, n in ((lena, 1), (people["admin"], 1), (people["trainer"], 0)):
+            assert len(gamification.points_history(s, actor=viewer, user_id=lena.id)) == n
+
+
+# --- fair play --------------------------------------------------------------------------------
+
+
+def _planted_rings(db, at=None):
+    """A background of ordinary voting, a reciprocal pair and a group of four."""
+    import random
+
+    rng = random.Random(7)
+    background = crowd(db, 30, prefix="bg")
+    pair = crowd(db, 2, prefix="pair")
+    group = crowd(db, 4, prefix="ring")
+    with db.write() as s:
+        ids = [p.id for p in background]
+        for voter in ids:
+            for k, recipient in enumerate(rng.sample([i for i in ids if i != voter], 12)):
+                _vote_rows(s, voter, recipient, 1, start=k, points_too=False, at=at)
+        # Ordinary people also like the ring members' posts now and then.
+        for k, voter in enumerate(ids[:10]):
+            _vote_rows(s, voter, group[k % 4].id, 1, start=90, at=at)
+        _vote_rows(s, pair[0].id, pair[1].id, 8, at=at)
+        _vote_rows(s, pair[1].id, pair[0].id, 6, at=at)
+        _vote_rows(s, pair[0].id, ids[0], 1, start=70, at=at)  # one vote outside the pair
+        for a in group:
+            for b in group:
+                if a is not b:
+                    _vote_rows(s, a.id, b.id, 4, at=at)
+    return background, pair, group
+
+
+def test_ring_detection_finds_the_planted_pair_and_group(db, people):
+    _, pair, group = _planted_rings(db)
+    with db.read() as s:
+        rings = gamification.suspected_rings(s, actor=people["admin"], now=NOW)
+    found = {frozenset(r.member_ids): r for r in rings}
+    assert set(found) == {frozenset(p.id for p in pair), frozenset(g.id for g in group)}
+    g = found[frozenset(x.id for x in group)]
+    assert (g.kind, g.votes_inside, g.points_at_stake, g.density) == ("group", 48, 96, 1.0)
+    p = found[frozenset(x.id for x in pair)]
+    assert p.kind == "pair" and p.votes_inside == 14 and p.share >= 0.5
+
+
+def test_voiding_a_ring_voids_its_points_and_future_votes_inside_it(db, people):
+    _, _, group = _planted_rings(db)
+    ids = [g.id for g in group]
+    with db.read() as s:
+        before = {u: points.total(s, user_id=u) for u in ids}
+    with pytest.raises(ValidationError) as e, db.write() as s:
+        gamification.void_ring_points(s, actor=people["admin"], member_ids=ids, reason="x")
+    assert e.value.field == "reason"
+    with db.write() as s:
+        result = gamification.void_ring_points(
+            s, actor=people["admin"], member_ids=ids,
+            reason="They upvote each other and almost nobody else.")
+    assert (result.events, result.points) == (48, 96)
+    with db.read() as s:
+        after = {u: points.total(s, user_id=u) for u in ids}
+        assert sum(before.values()) - sum(after.values()) == 96
+        assert all(a > 0 for a in after.values())  # points from outsiders stay
+        assert s.scalar(select(AuditRecord.action).order_by(AuditRecord.id.desc())) == \
+            "fair_play.points_voided"
+        assert s.scalar(select(func.count()).select_from(Notification).where(
+            Notification.kind == "fair_play")) == 4
+        rings = gamification.suspected_rings(s, actor=people["admin"], now=NOW)
+        assert next(r for r in rings if set(r.member_ids) == set(ids)).voided
+        log = gamification.voided_ring_log(s, actor=people["admin"])
+        assert log[0]["by"] == "ada"
+    with db.write() as s:
+        v = Vote(user_id=ids[0], entity_type="answer", entity_id=99_999, recipient_id=ids[1],
+                 value=1, created_at=NOW)
+        s.add(v)
+        s.flush()
+        assert not points.vote_earns_points(s, vote_id=v.id, now=NOW + timedelta(days=400))
+
+
+@pytest.mark.parametrize("role", ["learner", "trainer", "leader"])
+def test_fair_play_not_enough_permissions(db, people, role):
+    a, b = crowd(db, 2)
+    with pytest.raises(PermissionDenied), db.read() as s:
+        gamification.suspected_rings(s, actor=people[role])
+    with pytest.raises(PermissionDenied), db.write() as s:
+        gamification.void_ring_points(s, actor=people[role], member_ids=[a.id, b.id],
+                                      reason="They only vote for each other.")
+    with pytest.raises(PermissionDenied), db.read() as s:
+        gamification.voided_ring_log(s, actor=people[role])
+
+
+def test_profile_needs_a_signed_in_role(db, people):
+    nobody = Actor(id=None, username="x", roles=frozenset())
+    with pytest.raises(PermissionDenied), db.read() as s:
+        gamification.profile(s, actor=nobody, username="lena")
+
+
+def test_suggestion_points_flow_through_the_ledger(db, people):
+    """The journey in the issue, at service level: submit, votes, implemented."""
+    lena, lars = people["learner"], people["leader"]
+    sid = submit(db, lena)
+    for v in crowd(db, 3):
+        vote(db, v, sid)
+    for to in ("under_review", "planned", "in_progress", "implemented"):
+        with db.write() as s:
+            suggestions.change_status(s, actor=lars, suggestion_id=sid, to_status=to)
+    with db.read() as s:
+        p = gamification.profile(s, actor=lena, username="lena")
+    assert p.total == 3 + 3 * 2 + 25
+    assert {(b.key, b.tier) for b in p.earned} == {("idea_giver", "bronze"),
+                                                   ("idea_maker", "bronze")}
+

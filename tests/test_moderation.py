@@ -1,0 +1,276 @@
+"""Community rules: flags and the hiding threshold, the moderation queue, rate limits, repeats."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, update
+
+from db import moderation, notify, points, qa
+from db.actors import Actor
+from db.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from db.models import (
+    Answer,
+    AuditRecord,
+    Comment,
+    Flag,
+    Question,
+    Setting,
+    Suggestion,
+    utcnow,
+)
+from tests.conftest import add_person
+
+REASON = moderation.REASONS[0]
+BODY = "Background for the question, long enough to be a real question body."
+
+
+@pytest.fixture
+def flaggers(db):
+    return [add_person(db, f"flagger{i}", "learner") for i in range(4)]
+
+
+def ask(db, actor, title="Where is the stability protocol template kept?", body=BODY) -> int:
+    with db.write() as s:
+        return qa.ask(s, actor=actor, title=title, body=body, tags=["stability"])
+
+
+def flag(db, actor, etype, eid, reason=REASON, details=""):
+    with db.write() as s:
+        return moderation.flag(s, actor=actor, entity_type=etype, entity_id=eid, reason=reason,
+                               details=details)
+
+
+def status(db, model, eid, column="status"):
+    with db.read() as s:
+        return getattr(s.get(model, eid), column)
+
+
+# --- flags --------------------------------------------------------------------------------
+
+
+def test_third_flag_hides_pending_review_and_tells_the_author(db, people, flaggers):
+    lena = people["learner"]
+    qid = ask(db, lena)
+    assert flag(db, flaggers[0], "question", qid) == moderation.FlagResult(1, "visible")
+    assert flag(db, flaggers[1], "question", qid).status == "visible"
+    assert flag(db, flaggers[2], "question", qid) == moderation.FlagResult(
+        3, "hidden_pending_review")
+    with db.read() as s:
+        assert qa.list_questions(s, actor=people["trainer"]).rows == []
+        with pytest.raises(NotFound):
+            qa.question_detail(s, actor=people["trainer"], question_id=qid)
+        assert qa.question_detail(s, actor=lena, question_id=qid)  # the author still sees it
+        assert [n["kind"] for n in notify.recent(s, user_id=lena.id)
+                if n["kind"] != "badge"][0] == "moderation"
+
+
+def test_threshold_is_a_setting(db, people, flaggers):
+    with db.write() as s:
+        s.add(Setting(key="moderation", value={"flag_threshold": 1}))
+    qid = ask(db, people["learner"])
+    assert flag(db, flaggers[0], "question", qid).status == "hidden_pending_review"
+
+
+def test_one_flag_per_person_and_never_on_own_post(db, people, flaggers):
+    qid = ask(db, people["learner"])
+    flag(db, flaggers[0], "question", qid)
+    with pytest.raises(Conflict, match="already flagged"):
+        flag(db, flaggers[0], "question", qid)
+    with pytest.raises(PermissionDenied, match="own post"):
+        flag(db, people["learner"], "question", qid)
+    assert status(db, Question, qid, "flag_count") == 1
+
+
+@pytest.mark.parametrize(("reason", "details", "field"), [
+    ("Because I say so", "", "reason"),
+    (moderation.REASONS[-1], "", "details"),
+    (moderation.REASONS[-1], "x" * 241, "details"),
+])
+def test_flag_needs_a_known_reason(db, people, flaggers, reason, details, field):
+    qid = ask(db, people["learner"])
+    with pytest.raises(ValidationError) as e:
+        flag(db, flaggers[0], "question", qid, reason, details)
+    assert e.value.field == field
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(Flag)) == 0
+
+
+def test_flags_cover_suggestions_and_lesson_comments(db, people, flaggers):
+    lena = people["learner"]
+    with db.write() as s:
+        sug = Suggestion(title="Shared glossary", description="A glossary of terms.",
+                         category="Training", author_id=lena.id)
+        note = Comment(entity_type="lesson", entity_id=1, author_id=lena.id, body="Nice lesson")
+        s.add_all([sug, note])
+        s.flush()
+        sid, cid = sug.id, note.id
+    for f in flaggers[:3]:
+        flag(db, f, "suggestion", sid)
+        flag(db, f, "comment", cid)
+    assert status(db, Suggestion, sid, "visibility") == "hidden_pending_review"
+    assert status(db, Comment, cid) == "hidden_pending_review"
+    with db.read() as s:
+        items = moderation.queue(s, actor=people["leader"])
+        contexts = {(i.entity_type, i.context) for i in items}
+        assert contexts == {("suggestion", ("suggestion", sid)), ("comment", ("lesson", 1))}
+
+
+def test_hidden_answer_leaves_counts_and_acceptance(db, people, flaggers):
+    lena, tomas = people["learner"], people["trainer"]
+    qid = ask(db, lena)
+    with db.write() as s:
+        aid = qa.answer(s, actor=tomas, question_id=qid, body="Use template QA-0042.")
+        qa.accept(s, actor=lena, answer_id=aid)
+    for f in flaggers[:3]:
+        flag(db, f, "answer", aid)
+    with db.read() as s:
+        assert s.get(Question, qid).answer_count == 0
+        assert qa.question_detail(s, actor=people["trainer2"], question_id=qid).answers == []
+    with db.write() as s:
+        moderation.decide(s, actor=people["admin"], entity_type="answer", entity_id=aid,
+                          decision="delete", reason="Points to a withdrawn template")
+    with db.read() as s:
+        q = s.get(Question, qid)
+        assert (q.answer_count, q.accepted_answer_id) == (0, None)
+        assert points.total(s, user_id=tomas.id) == 0  # posted and accepted points voided
+
+
+# --- the queue and decisions --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["learner", "trainer"])
+def test_queue_and_decisions_are_for_leaders_and_admins(db, people, flaggers, role):
+    qid = ask(db, people["trainer2"])
+    flag(db, flaggers[0], "question", qid)
+    with db.read() as s, pytest.raises(PermissionDenied):
+        moderation.queue(s, actor=people[role])
+    with db.write() as s, pytest.raises(PermissionDenied):
+        moderation.decide(s, actor=people[role], entity_type="question", entity_id=qid,
+                          decision="delete", reason="Not allowed to do this")
+    assert status(db, Question, qid) == "visible"
+
+
+@pytest.mark.parametrize(("decision", "result"), [
+    ("keep", "visible"), ("hide", "hidden"), ("delete", "deleted")])
+@pytest.mark.parametrize("role", ["leader", "admin"])
+def test_decisions_close_flags_and_are_audited(db, people, flaggers, decision, result, role):
+    lena = people["learner"]
+    qid = ask(db, lena)
+    for f in flaggers[:3]:
+        flag(db, f, "question", qid)
+    with db.read() as s:
+        [item] = moderation.queue(s, actor=people[role])
+        assert (item.entity_type, item.entity_id, item.status, item.open_flags) == (
+            "question", qid, "hidden_pending_review", 3)
+        assert item.reasons == (REASON,) * 3 and item.author == "Lena Fischer"
+    with db.write() as s:
+        moderation.decide(s, actor=people[role], entity_type="question", entity_id=qid,
+                          decision=decision, reason="Reviewed against the guidelines")
+    with db.read() as s:
+        q = s.get(Question, qid)
+        assert (q.status, q.flag_count) == (result, 0)
+        assert moderation.queue(s, actor=people[role]) == []
+        assert s.scalar(select(func.count()).select_from(Flag).where(
+            Flag.resolved_at.is_(None))) == 0
+        rec = s.scalars(select(AuditRecord).order_by(AuditRecord.id.desc())).first()
+        assert (rec.action, rec.reason, rec.actor_username) == (
+            f"moderation.{decision}", "Reviewed against the guidelines", people[role].username)
+        assert rec.before == {"status": "hidden_pending_review"}
+        visible = qa.list_questions(s, actor=people["trainer"]).rows
+        assert [r.id for r in visible] == ([qid] if decision == "keep" else [])
+
+
+def test_decision_needs_a_reason(db, people, flaggers):
+    qid = ask(db, people["learner"])
+    flag(db, flaggers[0], "question", qid)
+    with pytest.raises(ValidationError) as e, db.write() as s:
+        moderation.decide(s, actor=people["leader"], entity_type="question", entity_id=qid,
+                          decision="hide", reason="  ")
+    assert e.value.field == "reason"
+    assert status(db, Question, qid) == "visible"
+
+
+def test_queue_puts_hidden_items_first(db, people, flaggers):
+    q1 = ask(db, people["learner"])
+    q2 = ask(db, people["trainer"], title="Which form do I use for a deviation report?")
+    flag(db, flaggers[0], "question", q1)
+    for f in flaggers[:3]:
+        flag(db, f, "question", q2)
+    with db.read() as s:
+        assert [i.entity_id for i in moderation.queue(s, actor=people["admin"])] == [q2, q1]
+        assert moderation.open_flag_count(s, actor=people["admin"]) == 2
+
+
+# --- rate limits and repeated text --------------------------------------------------------
+
+
+def test_sixth_question_in_an_hour_is_refused(db, people):
+    lena = people["learner"]
+    for i in range(5):
+        ask(db, lena, title=f"Question {i} about the stability protocol", body=f"{BODY} {i}")
+    with pytest.raises(moderation.RateLimited, match="limit is 5"):
+        ask(db, lena, title="One question too many this hour", body=BODY + " more")
+    with db.write() as s:  # an hour later it is fine again
+        s.execute(update(Question).values(created_at=utcnow() - timedelta(minutes=61)))
+    ask(db, lena, title="One question too many this hour", body=BODY + " more")
+    ask(db, people["trainer"], title="Somebody else may still ask", body=BODY)
+
+
+def test_answers_and_comments_share_an_hourly_limit(db, people):
+    tomas = people["trainer"]
+    qid = ask(db, people["learner"])
+    with db.write() as s:
+        s.add(Setting(key="moderation", value={"posts_per_hour": 3}))
+    with db.write() as s:
+        qa.answer(s, actor=tomas, question_id=qid, body="First answer from Tomas.")
+        qa.comment(s, actor=tomas, entity_type="question", entity_id=qid, body="A comment.")
+        qa.comment(s, actor=tomas, entity_type="question", entity_id=qid, body="Another one.")
+    with pytest.raises(moderation.RateLimited, match="answers and comments"), db.write() as s:
+        qa.comment(s, actor=tomas, entity_type="question", entity_id=qid, body="Third comment")
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(Comment)) == 2
+
+
+def test_default_limits():
+    assert moderation.DEFAULTS["questions_per_hour"] == 5
+    assert moderation.DEFAULTS["posts_per_hour"] == 20
+    assert moderation.DEFAULTS["flag_threshold"] == 3
+
+
+def test_same_text_twice_is_refused_whatever_the_spacing(db, people):
+    lena, tomas = people["learner"], people["trainer"]
+    qid = ask(db, lena)
+    with db.write() as s:
+        qa.answer(s, actor=tomas, question_id=qid, body="Ask **QA** for template 42.")
+    with pytest.raises(ValidationError) as e, db.write() as s:
+        qa.answer(s, actor=tomas, question_id=qid, body="  ask **qa**   for template 42.\u200b")
+    assert e.value.field == "answer"
+    with pytest.raises(ValidationError) as e:
+        ask(db, lena, title="Where is the stability protocol template kept?",
+            body="Different words this time around, honestly.")
+    assert e.value.field == "title"
+    with db.write() as s:  # somebody else may say the same thing
+        qa.answer(s, actor=people["trainer2"], question_id=qid, body="Ask **QA** for template 42.")
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(Answer)) == 2
+
+
+def test_check_posting_serves_other_areas(db, people):
+    lena = people["learner"]
+    with db.write() as s:
+        s.add(Suggestion(title="Glossary", description="A shared glossary of terms.",
+                         category="Training", author_id=lena.id))
+    with pytest.raises(ValidationError) as e, db.read() as s:
+        moderation.check_posting(s, actor=lena, kind="suggestion",
+                                 text="A shared  glossary of TERMS.", field="description")
+    assert e.value.field == "description"
+
+
+def test_visible_to():
+    author = Actor(id=1, username="a", roles=frozenset({"learner"}))
+    other = Actor(id=2, username="b", roles=frozenset({"trainer"}))
+    lead = Actor(id=3, username="c", roles=frozenset({"leader"}))
+    for st, who, ok in [("visible", other, True), ("hidden_pending_review", author, True),
+                        ("hidden_pending_review", other, False), ("hidden", lead, True),
+                        ("deleted", author, False), ("deleted", lead, True)]:
+        assert moderation.visible_to(who, status=st, author_id=1) is ok

@@ -1,0 +1,373 @@
+"""The Q&A pages through AppTest: list, question page, ask form, votes, acceptance, moderation,
+notifications, experts; hostile text shown inert; a bounded number of SQL statements per run."""
+
+import re
+
+import pytest
+from sqlalchemy import Engine, event, func, select
+from streamlit.testing.v1 import AppTest
+
+from db import moderation, notify, qa
+from db.models import Answer, Question, Vote
+from tests.conftest import ROOT, add_person, open_session
+
+BODY = "We file next month and nobody here has done it before. What should we expect?"
+
+
+def page(db, name: str, username: str, **params) -> AppTest:
+    at = AppTest.from_file(str(ROOT / f"pages/{name}.py"), default_timeout=30)
+    at.session_state["auth_sid"] = open_session(db, username)
+    for k, v in params.items():
+        at.query_params[k] = str(v)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at) -> str:
+    return "\n".join(str(e.value) for kind in ("markdown", "caption", "header", "title")
+                     for e in getattr(at, kind))
+
+
+@pytest.fixture
+def thread(db, people):
+    """Lena's question with Tomás's answer."""
+    with db.write() as s:
+        qid = qa.ask(s, actor=people["learner"], title="How long is an EMA clock stop?",
+                     body=BODY, tags=["ema", "variations"])
+        aid = qa.answer(s, actor=people["trainer"], question_id=qid,
+                        body="Three months by default; longer on request.")
+    return qid, aid
+
+
+# --- the list -------------------------------------------------------------------------------
+
+
+def test_empty_list_invites_the_first_question(db, people):
+    at = page(db, "questions", "lena")
+    assert at.title[0].value == "Questions"
+    assert "No questions yet" in at.info[0].value
+    assert at.button(key="ask-open")
+
+
+def test_list_shows_counts_accepted_mark_and_tags(db, people, thread):
+    qid, aid = thread
+    with db.write() as s:
+        qa.accept(s, actor=people["learner"], answer_id=aid)
+    at = page(db, "questions", "mei")
+    shown = texts(at)
+    assert "How long is an EMA clock stop?" in shown
+    assert ":green-badge[:material/check: 1 answer]" in shown.replace("  ", " ") or \
+        "1 answer" in shown
+    assert ":blue-badge[ema]" in shown and "asked by Lena Fischer" in shown
+    assert f"q={qid}" in shown or at.get("page_link")
+
+
+def test_search_and_unanswered_views(db, people, thread):
+    with db.write() as s:
+        qa.ask(s, actor=people["trainer2"], title="Cleaning validation limits for shared lines",
+               body=BODY + " (cleaning)", tags=["gmp"])
+    at = page(db, "questions", "lars")
+    at.text_input(key="search").input("clock stop").run()
+    assert not at.exception
+    shown = texts(at)
+    assert "clock stop" in shown and "Cleaning validation" not in shown
+    at.text_input(key="search").input("no such words anywhere").run()
+    assert "No question matches" in at.info[0].value
+    at.text_input(key="search").input("").run()
+    at.button_group(key="sort").set_value("unanswered").run()
+    shown = texts(at)
+    assert "Cleaning validation" in shown and "EMA clock stop" not in shown
+
+
+def test_keyset_pages_in_the_list(db, people):
+    crowd = [add_person(db, f"asker{i}", "learner") for i in range(5)]
+    for i in range(25):
+        with db.write() as s:
+            qa.ask(s, actor=crowd[i % 5], title=f"Numbered question {i:02d} about stability",
+                   body=f"{BODY} {i}", tags=["stability"])
+    at = page(db, "questions", "lena")
+    assert "Numbered question 24" in texts(at) and "Numbered question 04" not in texts(at)
+    at.button(key="qa-next").click().run()
+    assert "Numbered question 04" in texts(at) and "Numbered question 24" not in texts(at)
+    assert at.button(key="qa-next").disabled
+
+
+# --- asking ---------------------------------------------------------------------------------
+
+
+def test_ask_shows_duplicate_hint_then_posts(db, people, thread):
+    at = page(db, "questions", "mei", ask=1)
+    at.text_input(key="ask-title").input("EMA clock stop duration for a variation").run()
+    assert "These look similar" in texts(at)
+    assert "How long is an EMA clock stop?" in texts(at)
+    at.text_area(key="ask-body").input("We need to plan the response time for a Type II.")
+    at.multiselect(key="ask-tags").select("ema")
+    at.button(key="FormSubmitter:ask-form-Post your question").click().run()
+    assert not at.exception
+    with db.read() as s:
+        new = s.scalar(select(Question.id).order_by(Question.id.desc()))
+        assert s.get(Question, new).title == "EMA clock stop duration for a variation"
+    assert at.query_params["q"] == [str(new)] or at.query_params["q"] == str(new)
+    assert at.header[0].value == "EMA clock stop duration for a variation"
+
+
+def test_bad_question_shows_errors_next_to_fields_and_stores_nothing(db, people):
+    at = page(db, "questions", "lena", ask=1)
+    at.text_input(key="ask-title").input("Short").run()
+    at.button(key="FormSubmitter:ask-form-Post your question").click().run()
+    assert not at.exception
+    assert "at least 15 characters" in at.error[0].value
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(Question)) == 0
+
+
+# --- one question ---------------------------------------------------------------------------
+
+
+def test_deep_link_opens_the_question(db, people, thread):
+    qid, _ = thread
+    at = page(db, "questions", "lars", q=qid)
+    assert at.header[0].value == "How long is an EMA clock stop?"
+    assert "1 answer" in [s.value for s in at.subheader]
+
+
+def test_missing_question_says_so(db, people):
+    at = page(db, "questions", "lena", q=999)
+    assert "does not exist" in at.warning[0].value
+
+
+def test_vote_up_then_take_back(db, people, thread):
+    qid, aid = thread
+    at = page(db, "questions", "mei", q=qid)
+    at.button(key=f"up-answer-{aid}").click().run()
+    assert not at.exception
+    with db.read() as s:
+        assert s.get(Answer, aid).score == 1
+    assert at.button(key=f"up-answer-{aid}").proto.type == "primary"  # shows my vote
+    at.button(key=f"up-answer-{aid}").click().run()
+    with db.read() as s:
+        assert s.get(Answer, aid).score == 0
+        assert s.scalar(select(func.count()).select_from(Vote)) == 0
+
+
+def test_own_post_cannot_be_voted_on(db, people, thread):
+    qid, aid = thread
+    at = page(db, "questions", "tomas", q=qid)
+    assert at.button(key=f"up-answer-{aid}").disabled
+    assert not at.button(key=f"up-question-{qid}").disabled
+
+
+def test_asker_accepts_and_answerer_is_notified(db, people, thread):
+    qid, aid = thread
+    at = page(db, "questions", "lena", q=qid)
+    at.button(key=f"accept-{aid}").click().run()
+    assert not at.exception
+    assert "Accepted answer" in texts(at)
+    with db.read() as s:
+        assert s.get(Question, qid).accepted_answer_id == aid
+        assert [n["kind"] for n in notify.recent(s, user_id=people["trainer"].id)
+                if n["kind"] != "badge"][0] == "accepted"
+
+
+@pytest.mark.parametrize("username", ["lars", "ada"])
+def test_no_accept_button_for_people_who_may_not_accept(db, people, thread, username):
+    qid, aid = thread
+    at = page(db, "questions", username, q=qid)
+    assert not [b for b in at.button if b.key == f"accept-{aid}"]
+
+
+def test_trainer_sees_accept_on_others_answers(db, people, thread):
+    qid, aid = thread
+    with db.write() as s:
+        other = qa.answer(s, actor=people["leader"], question_id=qid, body="Ask the EMA PM.")
+    at = page(db, "questions", "tomas", q=qid)
+    keys = {b.key for b in at.button}
+    assert f"accept-{other}" in keys and f"accept-{aid}" not in keys  # not his own
+
+
+def test_answer_form_posts_and_rejects_empty(db, people, thread):
+    qid, _ = thread
+    at = page(db, "questions", "mei", q=qid)
+    at.button(key="FormSubmitter:answer-form-Post your answer").click().run()
+    assert "cannot be empty" in at.error[0].value
+    at.text_area(key="answer-body").input("Check the CHMP timetable for your procedure.")
+    at.button(key="FormSubmitter:answer-form-Post your answer").click().run()
+    assert not at.exception
+    assert "Check the CHMP timetable" in texts(at)
+    assert at.text_area(key="answer-body").value == ""  # the form is cleared for the next one
+
+
+def test_comment_and_edit_with_history(db, people, thread):
+    qid, aid = thread
+    at = page(db, "questions", "lena", q=qid)
+    at.button(key=f"comment-open-answer-{aid}").click().run()
+    at.text_area(key=f"comment-answer-{aid}-body").input("Thanks, @tomas!")
+    at.button(key=f"FormSubmitter:comment-answer-{aid}-Add comment").click().run()
+    assert not at.exception and "Thanks, @tomas!" in texts(at)
+    at.button(key=f"edit-question-{qid}").click().run()
+    at.text_input(key="edit-title").input("How long may an EMA clock stop last?")
+    at.button(key="FormSubmitter:edit-question-Save edit").click().run()
+    assert not at.exception
+    assert at.header[0].value == "How long may an EMA clock stop last?"
+    with db.read() as s:
+        assert len(qa.history(s, actor=people["learner"], entity_type="question",
+                              entity_id=qid)) == 2
+
+
+def test_flag_dialog_records_a_flag(db, people, thread):
+    qid, aid = thread
+    at = page(db, "questions", "mei", q=qid)
+    at.button(key=f"flag-answer-{aid}").click().run()
+    assert not at.exception
+    at.radio(key="flag-reason").set_value(moderation.REASONS[1])
+    at.button(key="flag-send").click().run()
+    assert not at.exception
+    with db.read() as s:
+        assert s.get(Answer, aid).flag_count == 1
+
+
+HOSTILE_TITLE = "<img src=x onerror=alert(1)> ![t](http://evil.example/t.png) :red[$x$]"
+HOSTILE_BODY = """<script>alert(1)</script>
+[click](javascript:alert(1)) ![pixel](https://tracker.example/p.png)
+[data](data:text/html;base64,PHNjcmlwdD4=) $\\\\frac{1}{2}$ <iframe src="//evil.example">
+[ref]: javascript:alert(2)
+"""
+
+
+def test_hostile_text_is_shown_inert(db, people):
+    with db.write() as s:
+        qid = qa.ask(s, actor=people["learner"], title=HOSTILE_TITLE, body=HOSTILE_BODY,
+                     tags=["security"])
+        aid = qa.answer(s, actor=people["trainer"], question_id=qid, body=HOSTILE_BODY + " A")
+        qa.comment(s, actor=people["trainer2"], entity_type="answer", entity_id=aid,
+                   body=HOSTILE_BODY + " C")
+    for at in (page(db, "questions", "lars", q=qid), page(db, "questions", "lars")):
+        values = [str(e.value) for kind in ("markdown", "caption", "header")
+                  for e in getattr(at, kind)] + [b.label for b in at.button]
+        assert values
+        for v in values:
+            assert not re.search(r"(?<!\\)<[A-Za-z/!?]", v), v  # no live HTML tags
+            assert not re.search(r"(?<!\\)!\[", v), v  # no images fetched
+            assert not re.search(r"(?<!\\)\$", v), v  # no LaTeX
+            for target in re.findall(r"(?<!\\)\]\(\s*<?([^)\s>]*)", v):
+                assert target.startswith(("http://", "https://", "mailto:", "/")), v
+            assert "javascript:alert(2)" not in v or "\\[ref]:" in v, v
+
+
+# --- the other Q&A pages --------------------------------------------------------------------
+
+
+def test_moderation_queue_decision(db, people, thread):
+    qid, aid = thread
+    flaggers = [add_person(db, f"flagger{i}", "learner") for i in range(3)]
+    for f in flaggers:
+        with db.write() as s:
+            moderation.flag(s, actor=f, entity_type="answer", entity_id=aid,
+                            reason=moderation.REASONS[2])
+    at = page(db, "moderation", "lars")
+    assert "hidden pending review" in texts(at)
+    form = f"decide-answer-{aid}"
+    at.button(key=f"FormSubmitter:{form}-Record decision").click().run()
+    assert "keep, hide or delete" in at.error[0].value  # a decision is required
+    at.radio(key=f"{form}-decision").set_value("delete")
+    at.button(key=f"FormSubmitter:{form}-Record decision").click().run()
+    assert "Reason cannot be empty" in at.error[0].value  # and a reason
+    at.text_input(key=f"{form}-reason").input("Wrong and unsafe advice")
+    at.button(key=f"FormSubmitter:{form}-Record decision").click().run()
+    assert not at.exception
+    assert "Nothing to review" in at.success[0].value
+    with db.read() as s:
+        assert s.get(Answer, aid).status == "deleted"
+
+
+@pytest.mark.parametrize("username", ["lena", "tomas"])
+def test_moderation_page_denied_to_learners_and_trainers(db, people, username):
+    at = page(db, "moderation", username)
+    assert "You do not have access" in at.error[0].value
+    assert not at.title
+
+
+def test_notifications_unread_badge_and_mark_read(db, people, thread):
+    with db.read() as s:
+        unread = notify.unread_count(s, user_id=people["learner"].id)  # badges notify too
+    at = page(db, "notifications", "lena")
+    assert at.title[0].value == "Notifications"
+    assert unread >= 1 and f"{unread} unread" in texts(at)
+    assert "Tomas Ribeiro answered" in texts(at)
+    at.button(key="read-all").click().run()
+    assert not at.exception and "0 unread" in texts(at)
+    with db.read() as s:
+        assert notify.unread_count(s, user_id=people["learner"].id) == 0
+
+
+def test_notifications_empty_state(db, people):
+    at = page(db, "notifications", "ada")
+    assert "Nothing yet" in at.info[0].value
+
+
+def test_experts_page_ranks_and_invites(db, people, thread):
+    qid, aid = thread
+    with db.write() as s:
+        qa.accept(s, actor=people["learner"], answer_id=aid)
+        other = qa.ask(s, actor=people["learner"], title="Who reviews EMA variation packs?",
+                       body=BODY + " (2)", tags=["ema"])
+    at = page(db, "experts", "lena", q=other)
+    table = at.dataframe[0].value
+    assert list(table["Name"]) == ["Tomas Ribeiro"] and list(table["Accepted answers"]) == [1]
+    assert at.selectbox(key="invite-question").value == other
+
+
+def test_guidelines_page(db, people):
+    at = page(db, "guidelines", "lena")
+    assert at.title[0].value == "Community guidelines"
+    assert "3 open flags" in texts(at)
+
+
+# --- cost of a page run ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("view", ["list", "question", "search"])
+def test_a_page_run_costs_at_most_ten_statements(db, people, thread, view):
+    qid, aid = thread
+    crowd = [add_person(db, f"voter{i}", "learner") for i in range(4)]
+    for i, who in enumerate(crowd):
+        with db.write() as s:
+            q = qa.ask(s, actor=who, title=f"Extra question {i} about EMA variations",
+                       body=f"{BODY} {i}", tags=["ema", f"tag{i}"])
+            qa.answer(s, actor=people["trainer"], question_id=q, body=f"Answer {i} here.")
+            qa.comment(s, actor=who, entity_type="answer", entity_id=aid, body=f"Note {i}")
+            qa.vote(s, actor=who, entity_type="answer", entity_id=aid, value=1)
+    at = AppTest.from_file(str(ROOT / "pages/questions.py"), default_timeout=30)
+    at.session_state["auth_sid"] = open_session(db, "lena")
+    if view == "question":
+        at.query_params["q"] = str(qid)
+    if view == "search":
+        at.query_params["search"] = "EMA variations"
+    at.run()  # warm: caches and the schema check
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+            statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        at.run()
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+    assert not at.exception
+    assert 0 < len(statements) <= 10, statements
+
+
+def test_question_links_its_lesson_and_ask_form_prefills_it(db, people):
+    from tests.test_qa import make_lesson
+
+    lesson_id = make_lesson(db, people["trainer"], "Variations *101*")
+    at = page(db, "questions", "lena", ask=1, lesson=lesson_id)
+    assert at.selectbox(key="ask-lesson").value == lesson_id
+    with db.write() as s:
+        qid = qa.ask(s, actor=people["learner"], title="Which variation category applies here?",
+                     body=BODY, tags=["variations"], lesson_id=lesson_id)
+    at = page(db, "questions", "tomas", q=qid)
+    assert f"[Variations \\*101\\*](/lessons?lesson={lesson_id})" in texts(at)
