@@ -55,6 +55,7 @@ if actor is None:
     st.stop()
 
 page = nav.navigation(actor)
+auth.keep_cookie()
 with st.sidebar:
     st.markdown(f"**{actor.name}**  \n{', '.join(sorted(actor.roles))}")
     unread = auth.unread_notifications(actor)

@@ -3,6 +3,7 @@ on the filter and a data version, and a chart shown with a CSV download of its n
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -16,6 +17,14 @@ from db import analytics
 from db.actors import Actor
 from db.analytics import Filters
 from db.models import utcnow
+
+_MD = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~:=^&\"'])")
+
+
+def plain(text: object) -> str:
+    """User text (titles, product names, file names) shown literally inside Markdown."""
+    return _MD.sub(r"\\\1", " ".join(str(text or "").split()))
+
 
 PERIODS = {"Last 30 days": 30, "Last 90 days": 90, "Last 6 months": 182,
            "Last 12 months": 365, "Last 2 years": 730, "Custom range": None}
@@ -268,15 +277,15 @@ def related_panel(related) -> None:
     if not related.questions:
         st.caption("No questions carry these tags yet.")
     for qid, title, n in related.questions:
-        st.page_link("pages/questions.py", label=f"{title} ({n} answers)",
+        st.page_link("pages/questions.py", label=f"{plain(title)} ({n} answers)",
                      query_params={"q": str(qid)}, icon=":material/forum:")
     st.markdown("**Related lessons**")
     if not related.lessons:
         st.caption("No courses carry these tags yet.")
     for lid, title, course in related.lessons:
-        st.page_link("pages/lessons.py", label=f"{title} ({course})",
+        st.page_link("pages/lessons.py", label=f"{plain(title)} ({plain(course)})",
                      query_params={"lesson": str(lid)}, icon=":material/menu_book:")
-    st.caption("Matched on the tags " + ", ".join(related.tags) + ".")
+    st.caption("Matched on the tags " + ", ".join(plain(t) for t in related.tags) + ".")
 
 
 def import_panel(actor: Actor) -> None:
@@ -302,7 +311,7 @@ def import_panel(actor: Actor) -> None:
     with database().read() as s:
         parsed = rg.check_csv(s, actor=actor, text=text)
     for warning in parsed.warnings:
-        st.warning(warning, icon=":material/warning:")
+        st.warning(plain(warning), icon=":material/warning:")
     if parsed.errors:
         st.error(f"{len(parsed.errors)} problem(s) found; nothing will be imported until the "
                  "file is fixed.", icon=":material/error:")
@@ -337,7 +346,7 @@ def import_panel(actor: Actor) -> None:
         st.error(forms.NOT_SAVED, icon=":material/error:")
         return
     st.session_state["import-done"] = (
-        f"Imported {upload.name}: {result.created:,} new, {result.updated:,} updated, "
+        f"Imported {plain(upload.name)}: {result.created:,} new, {result.updated:,} updated, "
         f"{result.unchanged:,} unchanged.")
     st.session_state["import-count"] = st.session_state.get("import-count", 0) + 1
     st.rerun()

@@ -8,7 +8,7 @@ address. Pages call `require_role(...)` on their first line.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import streamlit as st
 import streamlit_authenticator as stauth
@@ -122,6 +122,9 @@ def sign_in_form() -> Actor | None:
         return None
     sid, actor = result
     st.session_state[SID] = sid
+    # The library's cookie component may be unmounted by a rerun before it sets the cookie;
+    # keep_cookie() renders it again on later runs until the browser confirms it is set.
+    st.session_state["_cookie_pending"] = (cookie_model._token_encode(), cookie_model.exp_date)
     return actor
 
 
@@ -180,3 +183,19 @@ def unread_notifications(actor: Actor) -> int:
 
     with database().read() as s:
         return notify.unread_count(s, user_id=actor.id)
+
+
+def keep_cookie() -> None:
+    """Make sure the sign-in cookie of this session reaches the browser (called from app.py)."""
+    pending = st.session_state.get("_cookie_pending")
+    if not pending:
+        return
+    if st.session_state.get("lcd-cookie-set"):
+        del st.session_state["_cookie_pending"]
+        return
+    import extra_streamlit_components as stx
+
+    token, exp = pending
+    stx.CookieManager(key="cookie-keeper").set(
+        cookie_settings().name, token, key="lcd-cookie-set",
+        expires_at=datetime.fromtimestamp(exp))

@@ -77,7 +77,8 @@ def active_people_chart(df: pd.DataFrame) -> alt.LayerChart:
                  alt.Tooltip("people:Q", title="People active")],
     )
     daily = base.mark_line(strokeWidth=1).transform_filter("datum.grain == 'day'")
-    longer = base.mark_line(strokeWidth=2.5, interpolate="step-after").transform_filter(
+    # One point per week or month, at its first day (a step line would hide the last one).
+    longer = base.mark_line(strokeWidth=2.5, point=True).transform_filter(
         "datum.grain != 'day'")
     return alt.layer(daily, longer).properties(
         title=_title("How many people use the platform",
@@ -123,7 +124,7 @@ def posts_chart(df: pd.DataFrame) -> alt.Chart:
     ).properties(title=_title("Posts per week, by kind"), height=240)
 
 
-def _heatmap(df: pd.DataFrame, *, x: str, x_title: str, y: str, y_title: str, value: str,
+def _heatmap(df: pd.DataFrame, *, x: str, x_title: str, y: str, value: str,
              value_title: str, fmt: str, tooltip: list, title: alt.TitleParams,
              y_sort: list | None = None, scheme: str = "blues",
              domain: list | None = None) -> alt.LayerChart:
@@ -162,7 +163,7 @@ def participation_heatmap(df: pd.DataFrame) -> alt.LayerChart:
     data = df.assign(site_label=df["site"] + " (" + df["region"] + ")")
     order = list(dict.fromkeys(data.sort_values(["region", "site"])["site_label"]))
     return _heatmap(
-        data, x="function", x_title="Function", y="site_label", y_title="Site (region)",
+        data, x="function", x_title="Function", y="site_label",
         value="share_contributing", value_title="Posted", fmt=".0%", y_sort=order,
         domain=[0, 1],
         tooltip=[alt.Tooltip("site:N", title="Site"), alt.Tooltip("region:N", title="Region"),
@@ -266,7 +267,7 @@ def completion_heatmap(df: pd.DataFrame) -> alt.LayerChart:
     """Course completion rate per course (y) and site (x)."""
     _guard(df)
     return _heatmap(
-        df, x="site", x_title="Site", y="course", y_title="Course",
+        df, x="site", x_title="Site", y="course",
         value="completion_rate", value_title="Completed", fmt=".0%", scheme="greens",
         domain=[0, 1],
         tooltip=[alt.Tooltip("course:N", title="Course"), alt.Tooltip("site:N", title="Site"),
@@ -348,15 +349,15 @@ def help_matrix_chart(df: pd.DataFrame, *, by: str = "site") -> alt.LayerChart:
     noun = "site" if by == "site" else "function"
     return _heatmap(
         df, x="helped_group", x_title=f"People helped, by {noun}", y="helper_group",
-        y_title=f"Helpers, by {noun}", value="acts", value_title="Acts of help", fmt=",d",
+        value="acts", value_title="Acts of help", fmt=",d",
         scheme="oranges",
         tooltip=[alt.Tooltip("helper_group:N", title=f"Helpers' {noun}"),
                  alt.Tooltip("helped_group:N", title=f"Helped {noun}"),
                  alt.Tooltip("acts:Q", title="Acts of help"),
                  alt.Tooltip("people:Q", title="Distinct helpers")],
         title=_title(f"Who helps whom, {noun} by {noun}",
-                     "Answers, accepted answers (count 3), comments and lesson co-writing; "
-                     "cells with under 5 helpers hidden"))
+                     f"Rows: the helpers' {noun}. Columns: the {noun} of the people they "
+                     "helped. Cells with under 5 helpers hidden"))
 
 
 def network_chart(nodes: pd.DataFrame, links: pd.DataFrame,

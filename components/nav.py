@@ -104,7 +104,7 @@ def navigation(actor: Actor) -> st.navigation:
             st.Page(str(ROOT / spec.file), title=spec.title, icon=spec.icon,
                     url_path=spec.url_path, default=spec.file == "pages/home.py")
         )
-    return st.navigation(sections)
+    return st.navigation(sections, expanded=True)
 
 
 @contextmanager

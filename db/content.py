@@ -411,38 +411,58 @@ def create_course(session: Session, *, actor: Actor, title: str, summary: str,
     return course.id
 
 
-def courses(session: Session, *, actor: Actor, search: str = "", tag_id: int | None = None,
-            after: tuple[str, int] | None = None, limit: int = 20) -> list[CourseRow]:
-    """A page of courses by title (keyset on (sort_key, id)), with this person's progress."""
-    _signed_in(actor)
+def _course_rows(actor: Actor):
+    """Courses with their published-lesson count and this person's completions (a select)."""
     completed = and_(LessonProgress.lesson_id == Lesson.id,
                      LessonProgress.user_id == actor.id,
                      LessonProgress.completed_at.is_not(None))
-    key = func.lower(Course.title)
     q = (select(Course.id, Course.title, Course.summary, Course.audience_function,
                 Site.name.label("site"), Course.is_mandatory,
                 func.count(Lesson.id).label("lessons"),
-                func.count(LessonProgress.lesson_id).label("completed"), key.label("sort_key"))
+                func.count(LessonProgress.lesson_id).label("completed"),
+                func.lower(Course.title).label("sort_key"))
          .outerjoin(Site, Site.id == Course.audience_site_id)
          .outerjoin(Lesson, and_(Lesson.course_id == Course.id,
                                  Lesson.published_revision_id.is_not(None)))
          .outerjoin(LessonProgress, completed)
          .group_by(Course.id, Course.title, Course.summary, Course.audience_function,
                    Site.name, Course.is_mandatory))
-    if search.strip():
-        q = q.where(or_(Course.title.ilike(_like(search.strip()), escape="\\"),
-                        Course.summary.ilike(_like(search.strip()), escape="\\")))
-    if tag_id is not None:
-        q = q.where(Course.id.in_(select(CourseTag.course_id).where(CourseTag.tag_id == tag_id)))
-    if not actor.has(*TRAINERS):
+    if not actor.has(*TRAINERS):  # a course without a published lesson is a trainers' draft
         q = q.having(func.count(Lesson.id) > 0)
-    if after is not None:
-        q = q.where(tuple_(key, Course.id) > tuple_(*after))
-    rows = session.execute(q.order_by(key, Course.id).limit(limit)).all()
+    return q
+
+
+def _as_courses(session: Session, rows) -> list[CourseRow]:
     owners, tag_names = _owners_and_tags(session, [r.id for r in rows])
     return [CourseRow(r.id, r.title, r.summary, r.audience_function, r.site, r.is_mandatory,
                       owners.get(r.id, ()), tag_names.get(r.id, ()), int(r.lessons),
                       int(r.completed), r.sort_key) for r in rows]
+
+
+def courses(session: Session, *, actor: Actor, search: str = "", tag_id: int | None = None,
+            after: tuple[str, int] | None = None, limit: int = 20) -> list[CourseRow]:
+    """A page of courses by title (keyset on (sort_key, id)), with this person's progress."""
+    _signed_in(actor)
+    q = _course_rows(actor)
+    term = search.strip()
+    if term:
+        q = q.where(or_(Course.title.ilike(_like(term), escape="\\"),
+                        Course.summary.ilike(_like(term), escape="\\")))
+    if tag_id is not None:
+        q = q.where(Course.id.in_(select(CourseTag.course_id).where(CourseTag.tag_id == tag_id)))
+    key = func.lower(Course.title)
+    if after is not None:
+        q = q.where(tuple_(key, Course.id) > tuple_(*after))
+    return _as_courses(session, session.execute(q.order_by(key, Course.id).limit(limit)).all())
+
+
+def course(session: Session, *, actor: Actor, course_id: int) -> CourseRow:
+    """One course with its owners, tags and this person's progress."""
+    _signed_in(actor)
+    rows = session.execute(_course_rows(actor).where(Course.id == course_id)).all()
+    if not rows:
+        raise NotFound("There is no such course, or none of its lessons is published yet.")
+    return _as_courses(session, rows)[0]
 
 
 def _owners_and_tags(session: Session, course_ids: list[int]
@@ -464,32 +484,6 @@ def _owners_and_tags(session: Session, course_ids: list[int]
     for r in rows:
         (owners if r.kind == "owner" else tag_names).setdefault(r.course_id, []).append(r.name)
     return ({k: tuple(v) for k, v in owners.items()}, {k: tuple(v) for k, v in tag_names.items()})
-
-
-def course(session: Session, *, actor: Actor, course_id: int) -> CourseRow:
-    """One course with its owners, tags and this person's progress."""
-    _signed_in(actor)
-    completed = and_(LessonProgress.lesson_id == Lesson.id,
-                     LessonProgress.user_id == actor.id,
-                     LessonProgress.completed_at.is_not(None))
-    r = session.execute(
-        select(Course.id, Course.title, Course.summary, Course.audience_function,
-               Site.name.label("site"), Course.is_mandatory,
-               func.count(Lesson.id).label("lessons"),
-               func.count(LessonProgress.lesson_id).label("completed"))
-        .outerjoin(Site, Site.id == Course.audience_site_id)
-        .outerjoin(Lesson, and_(Lesson.course_id == Course.id,
-                                Lesson.published_revision_id.is_not(None)))
-        .outerjoin(LessonProgress, completed)
-        .where(Course.id == course_id)
-        .group_by(Course.id, Course.title, Course.summary, Course.audience_function,
-                  Site.name, Course.is_mandatory)).first()
-    if r is None or (r.lessons == 0 and not actor.has(*TRAINERS)):
-        raise NotFound("There is no such course, or none of its lessons is published yet.")
-    owners, tag_names = _owners_and_tags(session, [r.id])
-    return CourseRow(r.id, r.title, r.summary, r.audience_function, r.site, r.is_mandatory,
-                     owners.get(r.id, ()), tag_names.get(r.id, ()), int(r.lessons),
-                     int(r.completed))
 
 
 def progress_by_course(session: Session, *, actor: Actor, limit: int = 50

@@ -29,6 +29,7 @@ from db.models import (
     LessonRevision,
     Notification,
     PostRevision,
+    Proposal,
     Question,
     QuestionTag,
     Tag,
@@ -810,6 +811,12 @@ def notifications(session: Session, *, actor: Actor, before_id: int | None = Non
     if answer_ids:
         question_of = dict(session.execute(select(Answer.id, Answer.question_id)
                                            .where(Answer.id.in_(answer_ids))).all())
+    # Lesson work (proposals, revisions to review) is read on the lesson's page.
+    lesson_of: dict[tuple[str, int], int] = {}
+    for etype, model in (("proposal", Proposal), ("lesson_revision", LessonRevision)):
+        if by_type.get(etype):
+            lesson_of |= {(etype, i): lid for i, lid in session.execute(
+                select(model.id, model.lesson_id).where(model.id.in_(by_type[etype])))}
 
     def target(etype: str | None, eid: int | None) -> tuple[str, int] | None:
         if etype is None or eid is None:
@@ -818,6 +825,8 @@ def notifications(session: Session, *, actor: Actor, before_id: int | None = Non
             return target(*comment_on[eid]) if eid in comment_on else None
         if etype == "answer":
             return ("question", question_of[eid]) if eid in question_of else None
+        if (etype, eid) in lesson_of:
+            return ("lesson", lesson_of[(etype, eid)])
         return (etype, eid)
 
     return [NotificationRow(n["id"], n["kind"], n["text"], n["at"], n["unread"],

@@ -31,8 +31,8 @@ def throughput() -> None:
          "Approved with no health-authority question rounds, of approvals and rejections"),
         ("On time", aw.pct(0 if q is None else q["on_time"], 0 if q is None else
                            q["with_target"]), "Decided on or before the target date"),
-        ("Waiting for a decision", f"{waiting['submissions'].sum():,}",
-         f"Pending on {tta.as_of:%d %b %Y}"),
+        ("Awaiting decision", f"{waiting['submissions'].sum():,}",
+         f"Submitted and still waiting for a decision on {tta.as_of:%d %b %Y}"),
     ])
     aw.show_chart(charts.throughput_chart, monthly, name="submissions-and-approvals")
     aw.show_chart(charts.approval_curve_chart, tta.curves, name="approval-curves",
@@ -98,7 +98,8 @@ def detail() -> None:
         except NotFound:
             st.warning(f"There is no submission {chosen}.", icon=":material/link_off:")
     if row is not None:
-        st.subheader(f"{row.agency} {row.application_number} / {row.sequence}: {row.product}")
+        st.subheader(aw.plain(f"{row.agency} {row.application_number} / {row.sequence}: "
+                              f"{row.product}"))
         left, right = st.columns([2, 1])
         with left:
             form = f"edit-submission-{row.id}"

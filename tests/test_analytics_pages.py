@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
+from components.analytics_widgets import plain
 from db import analytics, regulatory
 from db.models import Submission, utcnow
 from tests.conftest import ROOT, open_session
@@ -186,7 +187,7 @@ def test_a_leader_adds_a_submission_with_the_form(db, org):
         assert (sub.agency, sub.status, sub.question_rounds) == ("FDA", "submitted", 1)
         sid = sub.id
     assert at.query_params["submission"] == str(sid)  # a link to share
-    assert "FDA BLA 700001 / 0000: Testumab 100 mg" in [h.value for h in at.subheader]
+    assert [h.value for h in at.subheader] == [plain("FDA BLA 700001 / 0000: Testumab 100 mg")]
     assert "Related questions" in " ".join(m.value for m in at.markdown)
 
 
@@ -222,3 +223,16 @@ def test_an_unknown_submission_link_says_so(db, org):
     at.run()
     assert not at.exception
     assert any("no submission 999" in w.value for w in at.warning)
+
+
+def test_user_text_is_shown_literally(db, people, org):
+    with db.write() as s:
+        sid = regulatory.create_submission(s, actor=people["leader"], values={
+            "product": "**Big** ![pixel](https://tracker.example/p.gif) <b>x</b>",
+            "application_number": "NDA 1", "submission_type": "NDA", "agency": "FDA"})
+    at = page(db, "submissions", query={"submission": str(sid)})
+    at.run()
+    assert not at.exception
+    [heading] = [h.value for h in at.subheader]
+    assert "\\*\\*Big\\*\\*" in heading and "\\!\\[pixel\\]" in heading
+    assert "\\<b\\>" in heading

@@ -481,3 +481,23 @@ def test_vote_and_accept_write_audit_records(db, people):
         assert actions[-3:] == ["vote.cast", "vote.retracted", "answer.accepted"]
         assert s.scalar(select(func.count()).select_from(PointEvent).where(
             PointEvent.voided_at.is_not(None))) == 1
+
+
+def test_notifications_about_lesson_work_lead_to_the_lesson(db, people):
+    from db.models import Proposal
+
+    tomas, lena = people["trainer"], people["learner"]
+    lesson_id = make_lesson(db, tomas, "Variations 101")
+    with db.write() as s:
+        rev = s.scalar(select(LessonRevision.id).where(LessonRevision.lesson_id == lesson_id))
+        p = Proposal(lesson_id=lesson_id, base_revision_id=rev, proposer_id=lena.id,
+                     body="Add an example", summary="Example")
+        s.add(p)
+        s.flush()
+        notify.notify(s, user_ids=[tomas.id], kind="proposal", text="A proposal",
+                      entity_type="proposal", entity_id=p.id)
+        notify.notify(s, user_ids=[tomas.id], kind="review_requested", text="Review",
+                      entity_type="lesson_revision", entity_id=rev)
+    with db.read() as s:
+        assert [r.target for r in qa.notifications(s, actor=tomas)] == [
+            ("lesson", lesson_id), ("lesson", lesson_id)]

@@ -33,9 +33,11 @@ def _seeded(url: str, *, seed_value: int = 2026) -> tuple[Database, dict, list, 
     upgrade(url)
     db = Database(url)
     calls: list[tuple[str, int, int]] = []
-    started = time.perf_counter()
+    # CPU time, not wall time: SQLite works in this process, and a busy machine stretches the
+    # wall clock without saying anything about the seed.
+    started = time.process_time()
     counts = seed.seed_demo(db, seed=seed_value, progress=lambda *a: calls.append(a))
-    return db, counts, calls, time.perf_counter() - started
+    return db, counts, calls, time.process_time() - started
 
 
 @contextmanager
@@ -90,7 +92,7 @@ def _scalar(s, sql: str):
 def test_demo_seeds_quickly(demo):
     if demo[0].engine.dialect.name != "sqlite":
         pytest.skip("the time budget is for SQLite")
-    assert demo[3] < 15
+    assert demo[3] < 10
 
 
 @pytest.mark.parametrize("signin", seed.DEMO_SIGNINS, ids=lambda d: d.username)

@@ -127,6 +127,9 @@ def test_submit_vote_implement_then_points_and_badge(page, server):
     sign_out(page)
 
     sign_in(page, server, "lena", "Lena")
+    # The badge is announced on the first page she opens (app.py calls show_new_badges).
+    expect(page.get_by_text("New badge: Idea maker (bronze)")).to_be_visible(timeout=WAIT)
+    shot(page, "ideas-badge-toast")
     after = points_on_profile(page, server)
     assert after - before >= 3 + 25  # submitted, implemented (and the votes, within limits)
     idea_maker = page.get_by_test_id("stVerticalBlock").filter(
