@@ -55,7 +55,6 @@ if actor is None:
     st.stop()
 
 page = nav.navigation(actor)
-auth.keep_cookie()
 with st.sidebar:
     st.markdown(f"**{actor.name}**  \n{', '.join(sorted(actor.roles))}")
     unread = auth.unread_notifications(actor)
@@ -65,6 +64,9 @@ with st.sidebar:
     if st.button("Sign out", key="sign-out", icon=":material/logout:"):
         auth.sign_out()
         st.rerun()
+    # Last in the sidebar: the cookie component comes and goes, and anywhere above the page
+    # it would shift the page's elements, briefly showing the page twice while it reruns.
+    auth.keep_cookie()
 try:
     show_new_badges(actor)
     with nav.routing():

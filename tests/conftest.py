@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -39,6 +40,26 @@ def sqlite_template(tmp_path_factory) -> Path:
     return path
 
 
+def _drop_database(admin, name: str) -> None:
+    """Drop a test database, even while an autovacuum worker is still connected to it.
+
+    WITH (FORCE) terminates other sessions, which a non-superuser may only do for its own
+    sessions (or with pg_signal_backend, which .ci/run grants); without it, retry the plain
+    DROP a few times until the worker has left.
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    for attempt in range(20):
+        try:
+            with admin.connect() as c:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            return
+        except DBAPIError:
+            if attempt == 19:
+                raise
+            time.sleep(0.25)  # teardown only: wait for the autovacuum worker to finish
+
+
 @pytest.fixture(scope="session")
 def pg_template() -> str | None:
     base = os.environ.get("TEST_DATABASE_URL")
@@ -50,8 +71,7 @@ def pg_template() -> str | None:
         c.execute(text(f'CREATE DATABASE "{name}"'))
     migrate.upgrade(make_url(base).set(database=name).render_as_string(hide_password=False))
     yield name
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    _drop_database(admin, name)
     admin.dispose()
 
 
@@ -71,8 +91,7 @@ def database_url(request, tmp_path) -> str:
     with admin.connect() as c:
         c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
     yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    _drop_database(admin, name)
     admin.dispose()
 
 

@@ -12,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from db import migrate
 
@@ -119,6 +120,14 @@ def page(browser, request):
     yield pg
     context.close()
     assert not problems, problems
+
+
+def idle(page, timeout: float = 60000) -> None:
+    """Wait until the app has finished its run and drawn every element: no status widget
+    (the running indicator), and nothing left over from the previous run (data-stale)."""
+    expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=timeout)
+    expect(page.locator('[data-stale="true"]')).to_have_count(0, timeout=timeout)
+    expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=timeout)
 
 
 def shot(page, name: str) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from db.models import Course, CourseOwner, Lesson, Proposal, User
 from db.session import Database
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import idle, shot
 from tests.e2e.test_signin_journeys import sign_in
 
 pytestmark = pytest.mark.browser
@@ -53,15 +53,8 @@ def _person(browser, server, username: str, errors: list[str]):
     return context, other
 
 
-def _idle(page) -> None:
-    """Wait until the app has finished its run and drawn every element."""
-    expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=WAIT)
-    expect(page.locator('[data-stale="true"]')).to_have_count(0, timeout=WAIT)
-    expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=WAIT)
-
-
 def _shot(page, name: str) -> None:
-    _idle(page)
+    idle(page, WAIT)
     page.wait_for_timeout(300)  # a picture only: let data frames paint their canvas
     shot(page, name)
 
@@ -69,13 +62,13 @@ def _shot(page, name: str) -> None:
 def _tab(page, name: str, shows: str) -> None:
     page.get_by_role("tab", name=name, exact=True).click()
     expect(page.get_by_text(shows).first).to_be_visible(timeout=WAIT)
-    _idle(page)
+    idle(page, WAIT)
 
 
 def _open(page, server, lesson_id: int, tab: str | None = None) -> None:
     page.goto(f"{server}/lessons?lesson={lesson_id}" + (f"&tab={tab}" if tab else ""))
     expect(page.get_by_role("tab", name="History")).to_be_visible(timeout=WAIT)
-    _idle(page)
+    idle(page, WAIT)
 
 
 def test_learner_proposes_trainer_accepts_another_signs_learner_reads(page, server, browser,
@@ -119,12 +112,12 @@ def test_learner_proposes_trainer_accepts_another_signs_learner_reads(page, serv
     _shot(tomas, "content-trainer-proposal-diff")
     tomas.get_by_role("button", name="Accept as a new draft").click()
     expect(tomas.get_by_text(re.compile(r"Version \d+ is a draft"))).to_be_visible(timeout=WAIT)
-    _idle(tomas)
+    idle(tomas, WAIT)
     _tab(tomas, "Edit", "You are editing version")
     tomas.get_by_role("button", name="Send for review").click()
     expect(tomas.get_by_text(re.compile(r"Version \d+ is in review"))).to_be_visible(
         timeout=WAIT)
-    _idle(tomas)
+    idle(tomas, WAIT)
     _tab(tomas, "Review", "another trainer must sign it")
     context.close()
 

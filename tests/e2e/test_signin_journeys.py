@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from components.nav import PAGES
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import idle, shot
 
 pytestmark = pytest.mark.browser
 
@@ -25,6 +25,7 @@ def sign_in(page, server, username, password=PASSWORD):
     if password == PASSWORD:
         # The cookie is what keeps a person signed in across reloads: it must arrive.
         page.wait_for_function("document.cookie.includes('lcd_signin=')", timeout=20000)
+        idle(page)  # the run that stored the cookie has finished: clicks now land
 
 
 @pytest.mark.parametrize("role", list(DEMO))
