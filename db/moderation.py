@@ -49,6 +49,8 @@ REASONS = (
 )
 DECISIONS = {"keep": "visible", "hide": "hidden", "delete": "deleted"}
 KINDS = ("question", "answer", "comment", "suggestion")
+# Any constant works: with the poster's id it names the PostgreSQL advisory lock for posting.
+_POSTING_LOCK = 7_320_115
 
 
 class RateLimited(ServiceError):
@@ -101,6 +103,11 @@ def check_posting(session: Session, *, actor: Actor, kind: str, text: str,
     earlier text (ValidationError on `field`, or on "title" for a repeated title)."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind of post {kind!r}")
+    if session.get_bind().dialect.name == "postgresql":
+        # One form sent twice at once: both checks would pass before either post is stored.
+        # Queue one person's posts until commit, so the second sees the first. (SQLite's
+        # BEGIN IMMEDIATE already runs one write at a time.)
+        session.execute(select(func.pg_advisory_xact_lock(_POSTING_LOCK, actor.id or 0)))
     limits = settings(session)
     now = now or utcnow()
     since = now - timedelta(hours=1)
