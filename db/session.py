@@ -2,20 +2,25 @@
 
 Reads use `db.read()`; anything that changes state uses `db.write()`, one transaction that the
 caller owns. On SQLite a write transaction starts with BEGIN IMMEDIATE: pysqlite otherwise begins
-lazily and a read-then-write transaction can fail at once with "database is locked".
+lazily and a read-then-write transaction can fail at once with "database is locked". SQLite takes
+one writer at a time, so one process's writers also queue on a lock (see `Database.write`).
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///data/app.db"
+WRITE_WAIT_SECONDS = 30  # as long as SQLite's busy timeout
 
 
 def database_url() -> str:
@@ -65,6 +70,10 @@ class Database:
         )
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
         self._writer = sessionmaker(writer_bind, expire_on_commit=False)
+        # SQLite's busy handler sleeps and retries, so with many waiting writers some starve
+        # past the busy timeout ("database is locked") while each holds a pooled connection.
+        # Queued on a lock, they wait without a connection and are woken as soon as it is free.
+        self._write_lock = threading.RLock() if self.is_sqlite else None
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -78,8 +87,22 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back on any error."""
-        with self._writer.begin() as session:
+        with self._one_writer(), self._writer.begin() as session:
             yield session
+
+    @contextmanager
+    def _one_writer(self) -> Iterator[None]:
+        lock = self._write_lock
+        if lock is None:
+            yield
+            return
+        if not lock.acquire(timeout=WRITE_WAIT_SECONDS):
+            raise OperationalError("BEGIN IMMEDIATE", None,
+                                   sqlite3.OperationalError("database is locked"))
+        try:
+            yield
+        finally:
+            lock.release()
 
     def dispose(self) -> None:
         self.engine.dispose()
