@@ -69,10 +69,24 @@ def resume_from_cookie(session: Session, *, cookie_token: str) -> str | None:
 
 def current(session: Session, *, session_id: str) -> Actor | None:
     """The person behind a live session, or None when it has ended for any reason."""
-    row = session.get(AuthSession, session_id)
-    if row is None or not _alive(session, row):
+    # Every rerun of every page asks this (twice: app.py and the page's guard), so it is one
+    # statement: the session, its person and their roles (one row per role).
+    rows = session.execute(
+        select(AuthSession.created_at, AuthSession.expires_at, AuthSession.revoked_at,
+               User.id, User.username, User.name, User.is_active, User.password_changed_at,
+               UserRole.role)
+        .join(User, User.id == AuthSession.user_id)
+        .outerjoin(UserRole, UserRole.user_id == User.id)
+        .where(AuthSession.id == session_id)
+    ).all()
+    if not rows:
         return None
-    return _actor(session, session.get(User, row.user_id))
+    r = rows[0]
+    if (r.revoked_at is not None or r.expires_at <= utcnow() or not r.is_active
+            or r.created_at < r.password_changed_at):
+        return None  # the same rules as _alive
+    return Actor(id=r.id, username=r.username, name=r.name,
+                 roles=frozenset(row.role for row in rows if row.role is not None))
 
 
 def _alive(session: Session, row: AuthSession) -> bool:
