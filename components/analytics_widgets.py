@@ -49,7 +49,10 @@ def _sites(version: str) -> list[tuple[int, str, str]]:
 
 
 def site_names() -> list[str]:
-    return [name for _id, name, _region in _sites(data_version())]
+    # The version page_filters read on this run, if it ran: not one more query per form.
+    scope = st.session_state.get(_SCOPE)
+    version = scope[1] if scope else data_version()
+    return [name for _id, name, _region in _sites(version)]
 
 
 def data_version() -> str:
