@@ -49,10 +49,20 @@ def _prose(text: str) -> str:
             out.append("!\\[")  # an image becomes text: nothing is fetched
             i += 2
             continue
-        if ch == "]" and text.startswith("(", i + 1) and not _allowed(_destination(text, i + 2)):
-            out.append("]\\(")
-            i += 2
-            continue
+        if ch == "]" and text.startswith("(", i + 1):
+            target = _destination(text, i + 2)
+            if not _allowed(target):
+                out.append("]\\(")
+                i += 2
+                continue
+            start = text.find("<" + target, i + 2)
+            if start != -1 and text[i + 2:start].strip() == "":
+                # An allowed <https://...> destination: keep its brackets, or escaping the
+                # "<" would turn it into a relative link.
+                end = start + len(target) + 2
+                out.append(text[i:end])
+                i = end
+                continue
         if ch == "<" and i + 1 < len(text) and (text[i + 1].isalpha() or text[i + 1] in "/!?"):
             out.append("\\<")
             i += 1

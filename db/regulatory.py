@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -67,12 +68,16 @@ def today() -> date:
 
 # --- checking one submission's values ----------------------------------------------------------
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value != value:  # NaN from a spreadsheet
         return ""
-    return str(value).strip()
+    # Control characters (NUL included, which PostgreSQL refuses) never belong in a field.
+    return " ".join(_CONTROL.sub("", str(value)).split())
 
 
 def _date(value: object) -> date | None:

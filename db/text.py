@@ -35,3 +35,19 @@ def fingerprint(text: str) -> str:
     """A hash of the text with case, spacing and invisible characters ignored (duplicate check)."""
     core = " ".join(_INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).lower().split())
     return hashlib.sha256(core.encode()).hexdigest()
+
+
+SEARCH_MAX = 200
+
+
+def search_term(value: str | None) -> str:
+    """What a search box searches for: tidied and cut to SEARCH_MAX characters (a pasted page
+    would otherwise become a LIKE pattern SQLite refuses)."""
+    text = _INVISIBLE.sub("", _CONTROL.sub("", unicodedata.normalize("NFC", value or "")))
+    return " ".join(text.split())[:SEARCH_MAX]
+
+
+def like_pattern(term: str) -> str:
+    """A LIKE pattern (escape '\\') matching `term` anywhere, its % and _ taken literally."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

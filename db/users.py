@@ -14,6 +14,7 @@ from db import audit
 from db.actors import Actor, require
 from db.errors import Conflict, NotFound, ValidationError
 from db.models import FUNCTIONS, ROLES, AuthSession, Site, User, UserRole, utcnow
+from db.text import clean, like_pattern, search_term
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 MIN_PASSWORD = 10
@@ -74,13 +75,16 @@ def create_user(session: Session, *, actor: Actor, username: str, password: str,
     """Create a person with roles; admins only. Returns the new user's id."""
     require(actor, "admin")
     username = (username or "").strip().lower()
-    name = (name or "").strip()
     if not USERNAME_RE.match(username):
         raise ValidationError(
             "username", "Use 3-64 lowercase letters, digits, dots, dashes or underscores."
         )
-    if not name or len(name) > 120:
-        raise ValidationError("name", "Give the person's name (at most 120 characters).")
+    name = clean(name, field="name", label="The person's name", max_len=120, single_line=True)
+    if job_title and job_title.strip():
+        job_title = clean(job_title, field="job_title", label="The job title", max_len=120,
+                          single_line=True)
+    else:
+        job_title = None
     if email and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", email):
         raise ValidationError("email", "That does not look like an e-mail address.")
     if function and function not in FUNCTIONS:
@@ -193,9 +197,11 @@ def list_users(session: Session, *, actor: Actor, search: str = "", role: str | 
     """A page of people sorted by name (keyset on name, username); admins only."""
     require(actor, "admin")
     q = select(User, Site.name).outerjoin(Site, Site.id == User.site_id)
+    search = search_term(search)
     if search:
-        like = f"%{search.strip().lower()}%"
-        q = q.where(func.lower(User.name).like(like) | User.username.like(like))
+        like = like_pattern(search.lower())
+        q = q.where(func.lower(User.name).like(like, escape="\\")
+                    | User.username.like(like, escape="\\"))
     if role:
         q = q.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == role)))
     if site:
