@@ -88,11 +88,16 @@ def cmd_backup(args: argparse.Namespace) -> int:
     if db.is_sqlite:
         out = Path(args.output or f"backups/app-{stamp}.db")
         out.parent.mkdir(parents=True, exist_ok=True)
-        src = sqlite3.connect(db.url.split("///", 1)[1])
+        src = sqlite3.connect(db.url.split("///", 1)[1], isolation_level=None)
         dst = sqlite3.connect(out)
-        # The online backup API copies a consistent snapshot while the app keeps running.
+        # The online backup API copies while the app keeps running. Copied in steps, it starts
+        # over whenever the app commits, and under steady writes never finishes: a read
+        # transaction held across the steps pins one snapshot (WAL lets writers go on).
+        src.execute("BEGIN")
+        src.execute("SELECT count(*) FROM sqlite_master").fetchone()
         src.backup(dst, pages=1024, progress=lambda _s, left, total: _progress(
             "copying pages", total - left, total))
+        src.execute("COMMIT")
         dst.close()
         src.close()
     else:
