@@ -345,6 +345,7 @@ def question_view(db, actor: Actor, question_id: int) -> None:
         st.button("All questions", icon=":material/arrow_back:", key="back",
                   on_click=open_question, args=(None,))
         return
+    _record_view(db, actor, d.id)
     st.button("All questions", icon=":material/arrow_back:", type="tertiary", key="back",
               on_click=open_question, args=(None,))
     st.header(plain(d.title), anchor=False)
@@ -362,6 +363,21 @@ def question_view(db, actor: Actor, question_id: int) -> None:
     if q.status == "visible":
         _answer_form(db, actor, d)
     show_dialog()
+
+
+def _record_view(db, actor: Actor, question_id: int) -> None:
+    """Count this read for engagement analytics, once per question and day from this browser
+    session (reruns cost no statement); the service refuses a second one that day anyway."""
+    key = (question_id, utcnow().date())
+    seen = st.session_state.setdefault("qa-viewed", set())
+    if key in seen:
+        return
+    try:
+        with db.write() as s:
+            qa.record_view(s, actor=actor, question_id=question_id)
+    except DBAPIError:
+        return  # a busy database must never stop someone reading; the next run tries again
+    seen.add(key)
 
 
 def _status_note(status: str, what: str) -> None:

@@ -1,12 +1,15 @@
 """Q&A rules: asking, answering, votes, acceptance, edits, follows, notifications, experts."""
 
-import pytest
-from sqlalchemy import func, select
+from datetime import timedelta
 
-from db import experts, moderation, notify, points, qa
+import pytest
+from sqlalchemy import func, select, update
+
+from db import analytics, experts, moderation, notify, points, qa
 from db.actors import Actor
 from db.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from db.models import (
+    ActivityEvent,
     AuditRecord,
     Lesson,
     LessonRevision,
@@ -14,6 +17,7 @@ from db.models import (
     PointEvent,
     Question,
     Vote,
+    utcnow,
 )
 from tests.conftest import add_person
 
@@ -501,3 +505,61 @@ def test_notifications_about_lesson_work_lead_to_the_lesson(db, people):
     with db.read() as s:
         assert [r.target for r in qa.notifications(s, actor=tomas)] == [
             ("lesson", lesson_id), ("lesson", lesson_id)]
+
+
+# --- reading is activity too --------------------------------------------------------------
+
+
+def views(db, question_id: int) -> list[tuple[int, str]]:
+    with db.read() as s:
+        return [(u, f"{at:%Y-%m-%d}") for u, at in s.execute(
+            select(ActivityEvent.user_id, ActivityEvent.created_at).where(
+                ActivityEvent.kind == "view", ActivityEvent.entity_type == "question",
+                ActivityEvent.entity_id == question_id).order_by(ActivityEvent.id))]
+
+
+def test_reading_a_question_counts_once_a_day_per_person(db, people):
+    qid = ask(db, people["learner"])
+    mei, lars = people["trainer2"], people["leader"]
+    now = utcnow()
+    tomorrow = now + timedelta(days=1)
+    with db.write() as s:
+        assert qa.record_view(s, actor=mei, question_id=qid, now=now)
+    for _ in range(3):  # reruns and reloads the same day add nothing
+        with db.write() as s:
+            assert not qa.record_view(s, actor=mei, question_id=qid, now=now)
+    with db.write() as s:
+        assert qa.record_view(s, actor=lars, question_id=qid, now=now)
+        assert qa.record_view(s, actor=mei, question_id=qid, now=tomorrow)
+    assert views(db, qid) == [(mei.id, f"{now:%Y-%m-%d}"), (lars.id, f"{now:%Y-%m-%d}"),
+                              (mei.id, f"{tomorrow:%Y-%m-%d}")]
+
+
+def test_a_reader_counts_as_active_but_not_as_a_contributor(db, people):
+    qid = ask(db, people["learner"])
+    with db.write() as s:
+        qa.record_view(s, actor=people["trainer2"], question_id=qid)
+    today = utcnow().date()
+    with db.read() as s:
+        summary = analytics.activity_summary(s, actor=people["leader"],
+                                             filters=analytics.Filters(today, today))
+    assert summary == {"active": 2, "contributors": 1}  # Lena asked; Mei only read
+
+
+def test_no_view_is_logged_for_a_question_one_cannot_see(db, people):
+    qid = ask(db, people["learner"])
+    with db.write() as s:
+        s.execute(update(Question).where(Question.id == qid).values(status="hidden"))
+    with db.write() as s:
+        assert not qa.record_view(s, actor=people["trainer2"], question_id=qid)
+        assert not qa.record_view(s, actor=people["trainer2"], question_id=qid + 100)
+        assert qa.record_view(s, actor=people["learner"], question_id=qid)  # the author may
+    assert views(db, qid) == [(people["learner"].id, f"{utcnow():%Y-%m-%d}")]
+
+
+def test_record_view_not_enough_permissions(db, people):
+    qid = ask(db, people["learner"])
+    nobody = Actor(id=None, username="anonymous")
+    with db.write() as s, pytest.raises(PermissionDenied):
+        qa.record_view(s, actor=nobody, question_id=qid)
+    assert views(db, qid) == []

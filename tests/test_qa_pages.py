@@ -8,7 +8,7 @@ from sqlalchemy import Engine, event, func, select
 from streamlit.testing.v1 import AppTest
 
 from db import moderation, notify, qa
-from db.models import Answer, Question, Vote
+from db.models import ActivityEvent, Answer, Question, Vote
 from tests.conftest import ROOT, add_person, open_session
 
 BODY = "We file next month and nobody here has done it before. What should we expect?"
@@ -130,6 +130,29 @@ def test_deep_link_opens_the_question(db, people, thread):
     at = page(db, "questions", "lars", q=qid)
     assert at.header[0].value == "How long is an EMA clock stop?"
     assert "1 answer" in [s.value for s in at.subheader]
+
+
+def question_views(db, qid: int) -> int:
+    with db.read() as s:
+        return s.scalar(select(func.count()).select_from(ActivityEvent).where(
+            ActivityEvent.kind == "view", ActivityEvent.entity_type == "question",
+            ActivityEvent.entity_id == qid))
+
+
+def test_opening_a_question_counts_one_view_however_often_it_reruns(db, people, thread):
+    qid, aid = thread
+    at = page(db, "questions", "mei", q=qid)
+    assert question_views(db, qid) == 1
+    at.run()
+    at.button(key=f"up-answer-{aid}").click().run()  # voting reruns the page
+    assert not at.exception
+    assert question_views(db, qid) == 1
+    page(db, "questions", "mei", q=qid)  # a second browser session the same day
+    assert question_views(db, qid) == 1
+    page(db, "questions", "lars", q=qid)
+    assert question_views(db, qid) == 2
+    page(db, "questions", "lars")  # the list is not a read of any one question
+    assert question_views(db, qid) == 2
 
 
 def test_missing_question_says_so(db, people):
