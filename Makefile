@@ -42,3 +42,12 @@ fmt: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
+
+# The benchmark (issue 7): seeds or reuses data/bench-$(BENCH_SCALE).db, and PostgreSQL when
+# BENCH_DATABASE_URL or TEST_DATABASE_URL is set; writes bench/results.json and bench/results.md.
+# `make bench BENCH_SCALE=small` for a quick run; BENCH_ARGS="--only engagement" and so on.
+BENCH_SCALE ?= medium
+.PHONY: bench
+bench: $(STAMP)
+	@$(BIN)/python -c "import duckdb" 2>/dev/null || $(BIN)/python -m pip install -q -e ".[bench]"
+	$(BIN)/python -m bench.run --scale $(BENCH_SCALE) $(BENCH_ARGS)

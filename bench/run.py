@@ -1,0 +1,464 @@
+"""`make bench`: every page x role and the writes, timed on the medium organisation.
+
+    python -m bench.run [--scale medium] [--sqlite data/bench-medium.db] [--reruns 5] ...
+
+Seeds (or reuses) the organisation on SQLite and, when BENCH_DATABASE_URL (a database to use)
+or TEST_DATABASE_URL (a server where it may create `lcd_bench_<scale>`) is set, on PostgreSQL.
+For each page x role, through AppTest: a cold run (caches cleared), warm reruns, a new session
+with warm caches; SQL statements per run and the slowest; the largest chart; the bytes of the
+elements sent. Then a vote, an answer and a lesson proposal from 8 concurrent writers, p50 and
+p95. With duckdb installed (the `bench` extra), the analytics aggregates against DuckDB's time
+on the same raw rows. Writes bench/results.json and prints a Markdown table.
+
+The writes and sign-ins are committed to the benchmark database: rerun on a fresh copy for
+figures that compare exactly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+# The app refuses to start without a cookie key; the bench signs in without cookies.
+os.environ.setdefault("AUTH_COOKIE_KEY", "bench-" + uuid.uuid4().hex * 2)
+# Bare-mode warnings ("missing ScriptRunContext") on every AppTest run would bury the report.
+os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")
+
+import streamlit as st  # noqa: E402
+
+from bench import apptest  # noqa: E402
+from db import migrate, seed  # noqa: E402
+from db.session import Database  # noqa: E402
+from db.stats import count_statements  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results.json"
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def ms(seconds: float) -> float:
+    return round(seconds * 1000, 1)
+
+
+def pct(values: list[float], q: float) -> float | None:
+    """The q-quantile (nearest rank) of `values`, or None without values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))]
+
+
+# --- the organisation ---------------------------------------------------------------------------
+
+def seeded_scale(db: Database) -> str | None:
+    """The scale the organisation in `db` was seeded at (None: empty or not seeded)."""
+    from db.models import AuditRecord
+
+    with db.read() as s:
+        if seed.is_empty(s):
+            return None
+        after = s.scalar(select(AuditRecord.after).where(AuditRecord.action == "demo.seeded")
+                         .order_by(AuditRecord.id.desc()).limit(1))
+    if isinstance(after, str):
+        after = json.loads(after)
+    return (after or {}).get("scale", "unknown")
+
+
+def prepare(url: str, scale: str) -> dict:
+    """Migrate and seed `url` at `scale` unless it already holds that organisation."""
+    migrate.upgrade(url)
+    db = Database(url)
+    try:
+        found = seeded_scale(db)
+        if found == scale:
+            log(f"  reusing the {scale} organisation at {_safe(url)}")
+            return {"seeded": False, "seed_seconds": None}
+        if found is not None:
+            raise SystemExit(f"{_safe(url)} holds other data (scale {found}); give another "
+                             "database or remove it.")
+        log(f"  seeding the {scale} organisation into {_safe(url)} ...")
+        t0 = time.perf_counter()
+        last = [0.0]
+
+        def progress(step: str, done: int, total: int) -> None:
+            if time.perf_counter() - last[0] > 10 or done >= total:
+                last[0] = time.perf_counter()
+                log(f"    {step}: {done:,}/{total:,} ({time.perf_counter() - t0:.0f} s)")
+
+        seed.seed_demo(db, scale=scale, progress=progress)
+        seconds = time.perf_counter() - t0
+        with db.engine.connect() as c:  # fresh statistics for the planner, as after a restore
+            c.execute(text("ANALYZE"))
+            c.commit()
+        log(f"  seeded in {seconds:.0f} s")
+        return {"seeded": True, "seed_seconds": round(seconds, 1)}
+    finally:
+        db.dispose()
+
+
+def _safe(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def postgres_url(scale: str) -> str | None:
+    """The PostgreSQL database to benchmark, created on TEST_DATABASE_URL's server if needed."""
+    if os.environ.get("BENCH_DATABASE_URL"):
+        return os.environ["BENCH_DATABASE_URL"]
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        return None
+    name = f"lcd_bench_{scale}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as c:
+            if not c.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+                c.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return make_url(base).set(database=name).render_as_string(hide_password=False)
+
+
+# --- pages --------------------------------------------------------------------------------------
+
+def sent_bytes(at) -> int:
+    """Bytes of the elements the run produced (their protobuf messages, as sent)."""
+    return sum(node.proto.ByteSize() for node in at._tree
+               if getattr(node, "proto", None) is not None and hasattr(node.proto, "ByteSize"))
+
+
+def _clear_caches() -> None:
+    from components import data
+
+    st.cache_data.clear()
+    data._ready.clear()
+
+
+def _timed_run(at) -> tuple[float, object]:
+    with count_statements() as stmts:  # every engine: the app's Database is its own (cached)
+        t0 = time.perf_counter()
+        at.run()
+        seconds = time.perf_counter() - t0
+    return seconds, stmts
+
+
+def _slowest(stmts) -> float:
+    return max((s.seconds for s in stmts.statements), default=0.0)
+
+
+def _queries(stmts) -> list[dict]:
+    return [{"ms": ms(s.seconds), "sql": " ".join(s.sql.split())[:300]} for s in stmts.statements]
+
+
+def measure_page(db: Database, case: apptest.Case, reruns: int) -> dict:
+    """Cold run, warm reruns and a new session for one page x role."""
+    _clear_caches()
+    at = apptest.go_to(apptest.new_session(db, case.role), case)
+    cold, cold_stmts = _timed_run(at)
+    problems = apptest.exceptions(at) + [e.value for e in at.error]
+    warm, warm_counts, warm_slowest = [], [], 0.0
+    for _ in range(reruns):
+        seconds, stmts = _timed_run(at)
+        warm.append(seconds)
+        warm_counts.append(stmts.count)
+        warm_slowest = max(warm_slowest, _slowest(stmts))
+    rows = apptest.chart_rows(at)
+    size = sent_bytes(at)
+    problems += apptest.exceptions(at)
+    # A new visitor: caches warm, session state empty (Home first, as app.py opens there).
+    fresh = apptest.go_to(apptest.new_session(db, case.role), case)
+    new_session, new_stmts = _timed_run(fresh)
+    return {
+        "page": case.spec.file, "role": case.role, "case": case.id,
+        "query": dict(case.query),
+        "cold_ms": ms(cold), "cold_statements": cold_stmts.count,
+        "cold_sql_ms": ms(cold_stmts.seconds), "cold_slowest_query_ms": ms(_slowest(cold_stmts)),
+        "warm_ms_p50": ms(statistics.median(warm)) if warm else None,
+        "warm_ms_max": ms(max(warm)) if warm else None,
+        "warm_statements": max(warm_counts, default=0),
+        "warm_slowest_query_ms": ms(warm_slowest),
+        "new_session_ms": ms(new_session), "new_session_statements": new_stmts.count,
+        "chart_rows_max": max(rows, default=0), "charts": len(rows),
+        "bytes": size, "problems": problems[:3],
+        "cold_queries": _queries(cold_stmts),
+    }
+
+
+def bench_pages(db: Database, reruns: int, only: str | None) -> list[dict]:
+    chosen = apptest.cases() + list(apptest.linked_cases(db).values())
+    if only:
+        chosen = [c for c in chosen if only in c.id]
+    results = []
+    with apptest.steady_navigation():
+        for n, case in enumerate(chosen, 1):
+            r = measure_page(db, case, reruns)
+            results.append(r)
+            log(f"  [{n}/{len(chosen)}] {case.id}: cold {r['cold_ms']:.0f} ms, warm "
+                f"{r['warm_ms_p50']:.0f} ms, new session {r['new_session_ms']:.0f} ms, "
+                f"{r['warm_statements']} statements, chart rows {r['chart_rows_max']}"
+                + (f"  PROBLEM {r['problems']}" if r["problems"] else ""))
+    _clear_caches()
+    return results
+
+
+# --- writes -------------------------------------------------------------------------------------
+
+def _write_targets(db: Database, need: int) -> dict:
+    from db.models import Lesson, Question, User, UserRole
+
+    with db.read() as s:
+        learners = s.execute(
+            select(User.id, User.username, User.name).join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == "learner", User.is_active.is_(True))
+            .order_by(User.id).limit(need)).all()
+        questions = s.scalars(select(Question.id).where(Question.status == "visible")
+                              .order_by(Question.id.desc()).limit(2000)).all()
+        lessons = s.execute(select(Lesson.id, Lesson.published_revision_id)
+                            .where(Lesson.published_revision_id.is_not(None))).all()
+    return {"people": learners, "questions": questions, "lessons": lessons}
+
+
+def bench_writes(db: Database, writers: int, per_writer: int) -> dict:
+    """p50/p95 of a vote, an answer and a proposal, `writers` threads writing at once."""
+    from db import content, qa
+    from db.actors import Actor
+
+    targets = _write_targets(db, writers * per_writer)
+    people = [Actor(id=i, username=u, name=n, roles=frozenset({"learner"}))
+              for i, u, n in targets["people"]]
+    questions, lessons = targets["questions"], targets["lessons"]
+    if not people or not questions or not lessons:
+        return {"skipped": "no learners, questions or lessons to write to"}
+    tag = uuid.uuid4().hex[:8]
+
+    def vote(actor: Actor, k: int):
+        with db.write() as s:
+            qa.vote(s, actor=actor, entity_type="question",
+                    entity_id=questions[(actor.id * 7 + k) % len(questions)], value=1)
+
+    def answer(actor: Actor, k: int):
+        with db.write() as s:
+            qa.answer(s, actor=actor, question_id=questions[(actor.id * 13 + k) % len(questions)],
+                      body=f"In our site we file this with the cover letter first ({tag}-{k}); "
+                           "the agency then confirms receipt within two working days.")
+
+    def propose(actor: Actor, k: int):
+        lesson_id, revision_id = lessons[(actor.id * 17 + k) % len(lessons)]
+        with db.write() as s:
+            content.propose(s, actor=actor, lesson_id=lesson_id, kind="example",
+                            summary=f"A real case from our site ({tag}-{k})",
+                            body=f"Last year we had exactly this situation ({tag}-{k}): the "
+                                 "variation was filed as Type IB and the agency accepted it.",
+                            base_revision_id=revision_id)
+
+    out = {"writers": writers, "per_writer": per_writer}
+    for name, write in (("vote", vote), ("answer", answer), ("proposal", propose)):
+        out[name] = _concurrently(write, people, writers, per_writer)
+        log(f"  {name}: p50 {out[name]['p50_ms']} ms, p95 {out[name]['p95_ms']} ms, "
+            f"{out[name]['per_second']}/s, errors {out[name]['errors'] or 'none'}")
+    return out
+
+
+def _concurrently(write: Callable, people: list, writers: int, per_writer: int) -> dict:
+    """Run `write(actor, k)` from `writers` threads at once, each as its own people."""
+    times: list[float] = []
+    errors: dict[str, int] = {}
+    lock = threading.Lock()
+    start = threading.Barrier(writers)
+
+    def worker(w: int) -> None:
+        mine = people[w::writers][:per_writer] or people[:1]
+        start.wait()
+        for k in range(per_writer):
+            t0 = time.perf_counter()
+            try:
+                write(mine[k % len(mine)], k)
+            except Exception as e:  # noqa: BLE001 - count it and go on, as a server would
+                kind = type(e).__name__ + (" (database is locked)" if "locked" in str(e) else "")
+                with lock:
+                    errors[kind] = errors.get(kind, 0) + 1
+                continue
+            with lock:
+                times.append(time.perf_counter() - t0)
+
+    threads = [threading.Thread(target=worker, args=(w,)) for w in range(writers)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    return {"n": len(times), "p50_ms": ms(pct(times, 0.5) or 0),
+            "p95_ms": ms(pct(times, 0.95) or 0), "max_ms": ms(max(times, default=0)),
+            "per_second": round(len(times) / wall, 1) if wall else None, "errors": errors}
+
+
+# --- the analytics floor (DuckDB) ---------------------------------------------------------------
+
+def bench_floor(db: Database, today: date) -> dict:
+    """A few analytics aggregates: the app's own query against DuckDB on the same raw rows."""
+    try:
+        import duckdb
+    except ImportError:
+        return {"skipped": "duckdb is not installed (pip install -e '.[bench]')"}
+    from db import analytics
+    from db.actors import Actor
+    from db.analytics import Filters
+
+    leader = Actor(id=0, username="bench", name="Bench", roles=frozenset({"leader"}))
+    start = today - timedelta(days=729)
+    f = Filters(start, today, ())
+    t0 = time.perf_counter()
+    with db.engine.connect() as c:
+        events = c.exec_driver_sql(
+            "SELECT user_id, kind, entity_type, created_at FROM activity_events WHERE "
+            + ("created_at >= ?" if db.is_sqlite else "created_at >= %s"),
+            (str(start) if db.is_sqlite else start,)).fetchall()
+    import pandas as pd
+
+    frame = pd.DataFrame(events, columns=["user_id", "kind", "entity_type", "created_at"])
+    frame["created_at"] = pd.to_datetime(frame["created_at"])
+    duck = duckdb.connect()
+    duck.register("events", frame)
+    load = time.perf_counter() - t0
+    checks = {
+        "active_people (day, week, month)": (
+            lambda s: analytics.active_people(s, actor=leader, filters=f),
+            "SELECT g, date_trunc(g, created_at) AS p, count(DISTINCT user_id) FROM events, "
+            "(VALUES ('day'), ('week'), ('month')) t(g) GROUP BY ALL"),
+        "activity_summary": (
+            lambda s: analytics.activity_summary(s, actor=leader, filters=f),
+            "SELECT count(DISTINCT user_id), count(DISTINCT user_id) FILTER (kind = 'post') "
+            "FROM events"),
+        "posts_by_kind": (
+            lambda s: analytics.posts_by_kind(s, actor=leader, filters=f),
+            "SELECT date_trunc('week', created_at), entity_type, count(*) FROM events "
+            "WHERE kind = 'post' GROUP BY ALL"),
+    }
+    out = {"rows": len(frame), "load_s": round(load, 1), "aggregates": {}}
+    for name, (app, sql) in checks.items():
+        app_times, duck_times = [], []
+        for _ in range(3):
+            with db.read() as s:
+                t0 = time.perf_counter()
+                app(s)
+                app_times.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            duck.execute(sql).fetchall()
+            duck_times.append(time.perf_counter() - t0)
+        a, d = min(app_times), min(duck_times)
+        out["aggregates"][name] = {"app_ms": ms(a), "duckdb_ms": ms(d),
+                                   "ratio": round(a / d, 1) if d else None}
+        log(f"  {name}: app {ms(a)} ms, DuckDB {ms(d)} ms")
+    duck.close()
+    return out
+
+
+# --- report -------------------------------------------------------------------------------------
+
+def markdown(results: dict) -> str:
+    lines = []
+    for engine, r in results["engines"].items():
+        lines += [f"### {engine} ({results['scale']})", "",
+                  "| page | role | cold ms | warm p50 ms | new session ms | statements | "
+                  "slowest query ms | chart rows | KiB |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+        for p in r.get("pages", []):
+            link = p["case"].split("?", 1)[1] if "?" in p["case"] else ""
+            lines.append(
+                f"| {Path(p['page']).stem}{' ?' + link if link else ''} | {p['role']} | "
+                f"{p['cold_ms']:.0f} | {p['warm_ms_p50']:.0f} | {p['new_session_ms']:.0f} | "
+                f"{p['warm_statements']} | "
+                f"{max(p['cold_slowest_query_ms'], p['warm_slowest_query_ms']):.1f} | "
+                f"{p['chart_rows_max']} | {p['bytes'] / 1024:.0f} |")
+        w = r.get("writes", {})
+        if "vote" in w:
+            lines += ["", f"Writes, {w['writers']} concurrent writers:", "",
+                      "| write | n | p50 ms | p95 ms | per second | errors |",
+                      "|---|---:|---:|---:|---:|---|"]
+            for name in ("vote", "answer", "proposal"):
+                x = w[name]
+                lines.append(f"| {name} | {x['n']} | {x['p50_ms']} | {x['p95_ms']} | "
+                             f"{x['per_second']} | {x['errors'] or 'none'} |")
+        floor = r.get("floor", {})
+        if "aggregates" in floor:
+            lines += ["", f"Analytics floor ({floor['rows']:,} events over two years):", "",
+                      "| aggregate | app ms | DuckDB ms | ratio |", "|---|---:|---:|---:|"]
+            for name, x in floor["aggregates"].items():
+                lines.append(f"| {name} | {x['app_ms']} | {x['duckdb_ms']} | {x['ratio']} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--scale", default="medium", choices=list(seed.SCALES))
+    p.add_argument("--sqlite", help="SQLite file to seed or reuse (default data/bench-SCALE.db)")
+    p.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
+    p.add_argument("--reruns", type=int, default=5, help="warm reruns per page (default 5)")
+    p.add_argument("--writers", type=int, default=8)
+    p.add_argument("--writes", type=int, default=25, help="writes of each kind per writer")
+    p.add_argument("--only", help="only the page cases whose id contains this")
+    p.add_argument("--skip", action="append", default=[],
+                   choices=["pages", "writes", "floor"], help="leave a part out")
+    p.add_argument("--out", default=str(RESULTS))
+    args = p.parse_args(argv)
+
+    engines = {}
+    if not args.no_sqlite:
+        path = Path(args.sqlite or ROOT / "data" / f"bench-{args.scale}.db").resolve()
+        engines["sqlite"] = f"sqlite:///{path}"
+    pg = postgres_url(args.scale)
+    if pg:
+        engines["postgresql"] = pg
+    results = {"scale": args.scale, "when": time.strftime("%Y-%m-%d %H:%M:%S"),
+               "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                           "load": os.getloadavg()[0] if hasattr(os, "getloadavg") else None},
+               "engines": {}}
+    for engine, url in engines.items():
+        log(f"{engine}:")
+        r = results["engines"][engine] = prepare(url, args.scale)
+        os.environ["DATABASE_URL"] = url  # the app under AppTest reads it
+        db = Database(url)
+        try:
+            if "pages" not in args.skip:
+                r["pages"] = bench_pages(db, args.reruns, args.only)
+            if "writes" not in args.skip:
+                r["writes"] = bench_writes(db, args.writers, args.writes)
+            if "floor" not in args.skip:
+                r["floor"] = bench_floor(db, date.today())
+        finally:
+            db.dispose()
+            from components import data
+
+            st.cache_resource.clear()
+            data._ready.clear()
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=1, default=str) + "\n")
+    table = markdown(results)
+    out.with_suffix(".md").write_text(table)
+    print(table)
+    log(f"Wrote {out} and {out.with_suffix('.md')}.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
