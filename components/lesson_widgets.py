@@ -12,7 +12,7 @@ import re
 import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
-from components import forms
+from components import forms, post_widgets
 from components.csv_export import to_csv
 from components.data import database
 from components.markdown import show
@@ -186,27 +186,31 @@ def _comments(actor: Actor, lesson_id: int) -> None:
     st.subheader("Discussion")
     with database().read() as s:
         rows = content.comments(s, actor=actor, lesson_id=lesson_id)
-    threads = [c for c in rows if c.parent_id is None]
+    shown = {c.id for c in rows}
+    # A reply whose thread was hidden by moderators stands on its own.
+    threads = [c for c in rows if c.parent_id is None or c.parent_id not in shown]
     replies: dict[int, list[content.CommentRow]] = {}
     for c in rows:
-        if c.parent_id is not None:
+        if c.parent_id is not None and c.parent_id in shown:
             replies.setdefault(c.parent_id, []).append(c)
     if not threads:
         st.caption("No comments yet. Share how you use this at work, or what was unclear.")
     for c in threads:
-        with st.container(border=True):
-            st.caption(f"**{plain(c.author)}** · {when(c.created_at)}")
-            show(c.body)
+        with st.container(border=True, key=f"lesson-comment-{c.id}"):
+            _comment(actor, c)
             for r in replies.get(c.id, []):
-                st.caption(f"↳ **{plain(r.author)}** · {when(r.created_at)}")
-                show(r.body)
+                _comment(actor, r, reply=True)
+    dialog = post_widgets.dialog_open()
+    if dialog and dialog[:2] == ("flag", "comment") and dialog[2] in shown:
+        post_widgets.flag_dialog("comment", dialog[2])
     form = f"comment-{lesson_id}"
     n = st.session_state.setdefault(f"{form}-n", 0)
     with st.form(f"{form}-{n}"):
         body = st.text_area("Add a comment (Markdown)", key=f"{form}-body-{n}", height=100)
         forms.field_error(form, "comment")
-        options = [None] + [c.id for c in threads]
-        names = {c.id: f"Reply to {c.author}: {c.body[:50]}" for c in threads}
+        open_threads = [c for c in threads if c.status == "visible"]
+        options = [None] + [c.id for c in open_threads]
+        names = {c.id: f"Reply to {c.author}: {c.body[:50]}" for c in open_threads}
         parent = st.selectbox("Where", options, key=f"{form}-parent-{n}",
                               format_func=lambda i: "Start a new thread" if i is None
                               else names[i])
@@ -216,6 +220,20 @@ def _comments(actor: Actor, lesson_id: int) -> None:
                                                  parent_id=parent), success="Comment posted."):
                 st.session_state[f"{form}-n"] = n + 1
                 st.rerun()
+
+
+def _comment(actor: Actor, c: content.CommentRow, *, reply: bool = False) -> None:
+    """One comment: a moderation note if it is not visible to all, the text, who and when,
+    and a Flag button for everyone but its author."""
+    post_widgets.status_note(c.status, "comment")
+    meta, flag_col = st.columns([6, 1], vertical_alignment="center")
+    meta.caption(f"{'↳ ' if reply else ''}**{plain(c.author)}** · {when(c.created_at)}")
+    if c.author_id != actor.id and c.status == "visible":
+        flag_col.button("Flag", key=f"flag-comment-{c.id}", type="tertiary",
+                        icon=":material/flag:", on_click=post_widgets.open_dialog,
+                        args=("flag", "comment", c.id),
+                        help="Tell moderators this breaks the community guidelines.")
+    show(c.body)
 
 
 # --- Suggest a change (learners) ------------------------------------------------------------

@@ -380,7 +380,7 @@ def _record_view(db, actor: Actor, question_id: int) -> None:
     seen.add(key)
 
 
-def _status_note(status: str, what: str) -> None:
+def status_note(status: str, what: str) -> None:
     if status == "hidden_pending_review":
         st.warning(f"This {what} is hidden from others until a moderator reviews the flags "
                    "it received.", icon=":material/visibility_off:")
@@ -418,7 +418,7 @@ def post_block(d: qa.QuestionDetail, post: qa.Post, actor: Actor) -> None:
         with right:
             if post.is_accepted:
                 st.badge("Accepted answer", icon=":material/check_circle:", color="green")
-            _status_note(post.status, post.kind)
+            status_note(post.status, post.kind)
             if st.session_state.get("qa-editing") == (post.kind, post.id):
                 _edit_form(d, post)
             else:
@@ -559,7 +559,7 @@ def comments_block(d: qa.QuestionDetail, post: qa.Post, actor: Actor) -> None:
         with st.container(key=f"comment-{c.id}"):
             body = st.columns([depth, 14])[1] if depth else st.container()
             with body:
-                _status_note(c.status, "comment")
+                status_note(c.status, "comment")
                 markdown.show(c.body)
                 meta, flag_col = st.columns([6, 1])
                 meta.caption(f"{'↳ ' if depth else ''}{plain(c.author)}, {ago(c.created_at)}")
@@ -614,6 +614,11 @@ def open_dialog(kind: str, entity_type: str, entity_id: int) -> None:
 
 def close_dialog() -> None:
     st.session_state.pop("qa-dialog", None)
+
+
+def dialog_open() -> tuple[str, str, int] | None:
+    """(kind, entity type, entity id) of the dialog opened on this page, if any."""
+    return st.session_state.get("qa-dialog")
 
 
 def show_dialog() -> None:
@@ -738,7 +743,10 @@ def queue_item(item: moderation.QueueItem, actor: Actor) -> None:
                   "visible": ("visible", "green"), "hidden": ("hidden", "gray"),
                   "deleted": ("deleted", "red")}.get(item.status, (item.status, "gray"))
         bar = st.container(horizontal=True, gap="small")
-        bar.badge(item.entity_type.capitalize(), color="blue")
+        label = item.entity_type.capitalize()
+        if item.entity_type == "comment" and item.context:
+            label += f" on a {item.context[0]}"
+        bar.badge(label, color="blue")
         bar.badge(status[0], color=status[1])
         bar.badge(plural(item.open_flags, "flag"), icon=":material/flag:", color="red")
         bar.caption(f"by {plain(item.author)} · first flagged {ago(item.first_flagged_at)}")

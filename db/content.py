@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, case, exists, func, literal_column, or_, select, true, tuple_
 from sqlalchemy.orm import Session, aliased
 
-from db import audit, points
+from db import audit, moderation, points
 from db.actors import Actor, require
 from db.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from db.models import (
@@ -213,6 +213,8 @@ class CommentRow:
     author: str
     body: str
     created_at: datetime
+    author_id: int | None = None
+    status: str = "visible"  # others than "visible" only for their author and moderators
 
 
 @dataclass(frozen=True)
@@ -1279,14 +1281,15 @@ def progress(session: Session, *, actor: Actor, lesson_id: int) -> Progress:
 
 def comments(session: Session, *, actor: Actor, lesson_id: int, limit: int = 100
              ) -> list[CommentRow]:
-    """The newest `limit` visible comments on a lesson, oldest first (threads by parent_id)."""
+    """The newest `limit` comments on a lesson this person may see, oldest first (threads by
+    parent_id). Flagged or moderated ones only for their author and moderators."""
     _signed_in(actor)
     rows = session.execute(
         select(Comment, User.name).join(User, User.id == Comment.author_id)
         .where(Comment.entity_type == "lesson", Comment.entity_id == lesson_id,
-               Comment.status == "visible")
+               moderation.seen_by(actor, Comment))
         .order_by(Comment.created_at.desc(), Comment.id.desc()).limit(limit)).all()
-    return [CommentRow(c.id, c.parent_id, name, c.body, c.created_at)
+    return [CommentRow(c.id, c.parent_id, name, c.body, c.created_at, c.author_id, c.status)
             for c, name in reversed(rows)]
 
 
@@ -1303,6 +1306,7 @@ def add_comment(session: Session, *, actor: Actor, lesson_id: int, body: str,
             raise ValidationError("comment", "The comment you replied to is no longer there.")
         root = session.get(Comment, parent.parent_id) if parent.parent_id else parent
         parent_id = root.id  # threads are one level deep
+    moderation.check_posting(session, actor=actor, kind="comment", text=body, field="comment")
     now = utcnow()
     comment = Comment(entity_type="lesson", entity_id=lesson_id, parent_id=parent_id,
                       author_id=actor.id, body=body, created_at=now, status="visible")

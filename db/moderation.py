@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, literal, select, update
+from sqlalchemy import case, func, literal, or_, select, true, tuple_, update
 from sqlalchemy.orm import Session
 
 from db import audit, notify, points
@@ -91,6 +91,22 @@ def visible_to(actor: Actor, *, status: str, author_id: int | None) -> bool:
     if status == "visible" or is_moderator(actor):
         return True
     return status in ("hidden_pending_review", "hidden") and author_id == actor.id
+
+
+def seen_by(actor: Actor, model):
+    """`visible_to` as a WHERE clause on a model with `status` and `author_id` columns."""
+    if is_moderator(actor):
+        return true()
+    return or_(model.status == "visible",
+               (model.author_id == actor.id)
+               & model.status.in_(("hidden_pending_review", "hidden")))
+
+
+def visible_comment_count(session: Session, *, entity_type: str, entity_id: int) -> int:
+    """Comments everyone can see on one item (what a denormalised comment count holds)."""
+    return session.scalar(select(func.count()).select_from(Comment).where(
+        Comment.entity_type == entity_type, Comment.entity_id == entity_id,
+        Comment.status == "visible")) or 0
 
 
 # --- posting limits -------------------------------------------------------------------------
@@ -213,7 +229,8 @@ def flag(session: Session, *, actor: Actor, entity_type: str, entity_id: int, re
 
 
 def _set_status(session: Session, entity_type: str, kind: _Kind, item, status: str) -> None:
-    """Change an item's status and keep what depends on it in step (answer counts, acceptance)."""
+    """Change an item's status and keep what depends on it in step (answer counts, acceptance,
+    suggestions' comment counts)."""
     setattr(item, kind.status, status)
     session.flush()
     earned = {"question": "question.asked", "answer": "answer.posted",
@@ -222,6 +239,13 @@ def _set_status(session: Session, entity_type: str, kind: _Kind, item, status: s
         # Removed content keeps none of the points it earned.
         points.revoke(session, user_id=item.author_id, action=earned, entity_type=entity_type,
                       entity_id=item.id, reason=f"{entity_type} {status} by a moderator")
+    if entity_type == "comment" and item.entity_type == "suggestion":
+        # A suggestion's comment count is what everyone can read: hiding a comment takes it
+        # off, keeping it visible again puts it back.
+        suggestion = session.get(Suggestion, item.entity_id, with_for_update=True)
+        if suggestion is not None:
+            suggestion.comment_count = visible_comment_count(
+                session, entity_type="suggestion", entity_id=suggestion.id)
     if entity_type != "answer":
         return
     question = session.get(Question, item.question_id, with_for_update=True)
@@ -281,17 +305,40 @@ def _content(session: Session, etype: str, ids: list[int]) -> dict[int, dict]:
     return found
 
 
-def queue(session: Session, *, actor: Actor, limit: int = 50) -> list[QueueItem]:
-    """Items with open flags, those already hidden first, then the most reported, oldest first."""
+@dataclass(frozen=True)
+class QueuePage:
+    items: list[QueueItem]
+    next_cursor: tuple[int, int, int] | None  # pass back as `after`; None on the last page
+
+
+def _status_of(etype_col, eid_col):
+    """SQL for the current status of the item a flag points at, whatever its kind."""
+    return case(*[(etype_col == etype, select(getattr(k.model, k.status))
+                   .where(k.model.id == eid_col).scalar_subquery())
+                  for etype, k in _FLAGGABLE.items()], else_=literal(None))
+
+
+def queue(session: Session, *, actor: Actor, after: tuple[int, int, int] | None = None,
+          limit: int = 20) -> QueuePage:
+    """A page of items with open flags: those hidden pending review first, then the most
+    reported, the earliest reported first (keyset on (hidden first, -flags, first flag id))."""
     require(actor, *MODERATORS)
-    groups = session.execute(
-        select(Flag.entity_type, Flag.entity_id, func.count().label("n"),
-               func.min(Flag.created_at).label("first"))
-        .where(Flag.resolved_at.is_(None), Flag.entity_type.in_(list(_FLAGGABLE)))
-        .group_by(Flag.entity_type, Flag.entity_id)
-        .order_by(func.count().desc(), func.min(Flag.created_at), Flag.entity_type,
-                  Flag.entity_id)
-        .limit(limit)).all()
+    grouped = (select(Flag.entity_type, Flag.entity_id, func.count().label("n"),
+                      func.min(Flag.created_at).label("first"),
+                      func.min(Flag.id).label("first_id"))
+               .where(Flag.resolved_at.is_(None), Flag.entity_type.in_(list(_FLAGGABLE)))
+               .group_by(Flag.entity_type, Flag.entity_id).subquery())
+    pending = _status_of(grouped.c.entity_type, grouped.c.entity_id) == "hidden_pending_review"
+    ranked = select(grouped, case((pending, 0), else_=1).label("rank"),
+                    (-grouped.c.n).label("neg_n")).subquery()
+    key = (ranked.c.rank, ranked.c.neg_n, ranked.c.first_id)
+    q = select(ranked)
+    if after is not None:
+        q = q.where(tuple_(*key) > tuple_(*after))
+    rows = session.execute(q.order_by(*key).limit(limit + 1)).all()
+    more = len(rows) > limit
+    groups = rows[:limit]
+    cursor = (groups[-1].rank, groups[-1].neg_n, groups[-1].first_id) if more else None
     wanted: dict[str, list[int]] = {}
     for g in groups:
         wanted.setdefault(g.entity_type, []).append(g.entity_id)
@@ -315,9 +362,7 @@ def queue(session: Session, *, actor: Actor, limit: int = 50) -> list[QueueItem]
             g.entity_type, g.entity_id, c["status"], g.n, g.first,
             tuple(reasons.get((g.entity_type, g.entity_id), ())), c["author"], c["title"] or "",
             c["body"], (c["ctype"], c["cid"]) if c["cid"] is not None else None))
-    items.sort(key=lambda i: (i.status != "hidden_pending_review", -i.open_flags,
-                              i.first_flagged_at))
-    return items
+    return QueuePage(items, cursor)
 
 
 def open_flag_count(session: Session, *, actor: Actor) -> int:
@@ -326,6 +371,19 @@ def open_flag_count(session: Session, *, actor: Actor) -> int:
     sub = (select(Flag.entity_type, Flag.entity_id).where(Flag.resolved_at.is_(None))
            .group_by(Flag.entity_type, Flag.entity_id).subquery())
     return session.scalar(select(func.count()).select_from(sub)) or 0
+
+
+def queue_summary(session: Session, *, actor: Actor) -> tuple[int, int]:
+    """How many items wait in the queue, and how many of them are hidden pending review."""
+    require(actor, *MODERATORS)
+    grouped = (select(Flag.entity_type, Flag.entity_id)
+               .where(Flag.resolved_at.is_(None), Flag.entity_type.in_(list(_FLAGGABLE)))
+               .group_by(Flag.entity_type, Flag.entity_id).subquery())
+    pending = case((_status_of(grouped.c.entity_type, grouped.c.entity_id)
+                    == "hidden_pending_review", 1), else_=0)
+    total, hidden = session.execute(select(func.count(), func.coalesce(func.sum(pending), 0))
+                                    .select_from(grouped)).one()
+    return int(total), int(hidden)
 
 
 def decide(session: Session, *, actor: Actor, entity_type: str, entity_id: int,

@@ -507,9 +507,8 @@ def comment(session: Session, *, actor: Actor, suggestion_id: int, body: str) ->
     session.flush()
     session.add(ActivityEvent(user_id=actor.id, kind="post", entity_type="comment",
                               entity_id=c.id, created_at=now))
-    s.comment_count = session.scalar(select(func.count()).select_from(Comment).where(
-        Comment.entity_type == "suggestion", Comment.entity_id == s.id,
-        Comment.status == "visible")) or 0
+    s.comment_count = moderation.visible_comment_count(session, entity_type="suggestion",
+                                                       entity_id=s.id)
     points.award(session, user_id=actor.id, action="comment.posted", entity_type="comment",
                  entity_id=c.id, now=now)
     notify.notify(session, user_ids=[s.author_id, *_followers(session, s.id)], kind="comment",

@@ -6,6 +6,7 @@ from functools import partial
 import streamlit as st
 
 from components import lesson_widgets as w
+from components import post_widgets
 from components.auth import require_role
 from components.data import database
 from db import content
@@ -13,6 +14,8 @@ from db.errors import NotFound
 
 actor = require_role()
 db = database()
+post_widgets.apply_resets()  # the flag dialog on comments clears its fields this way
+post_widgets.show_flash()
 notice = st.session_state.pop(w.NOTICE, None)
 if notice:
     st.error(notice, icon=":material/block:")

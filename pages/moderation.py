@@ -10,20 +10,33 @@ from db import moderation
 actor = require_role("leader", "admin")
 db = database()
 w.apply_resets()
+cursors = st.session_state.setdefault("mod-cursors", [None])
 with db.read() as s:
     limits = moderation.settings(s)
-    items = moderation.queue(s, actor=actor)
+    total, waiting = moderation.queue_summary(s, actor=actor)
+    page = moderation.queue(s, actor=actor, after=cursors[-1])
 
 st.title("Moderation")
-st.caption(f"Questions, answers, comments and suggestions that members flagged. "
-           f"{limits['flag_threshold']} open flags hide an item until you decide. Every "
-           "decision needs a reason, tells the author, and is kept in the audit trail.")
-if not items:
+st.caption(f"Questions, answers, comments (on questions, answers, suggestions and lessons) and "
+           f"suggestions that members flagged. {limits['flag_threshold']} open flags hide an "
+           "item until you decide. Every decision needs a reason, tells the author, and is kept "
+           "in the audit trail.")
+if not total:
     st.success("Nothing to review. Flags from members appear here.", icon=":material/task_alt:")
 else:
-    waiting = sum(1 for i in items if i.status == "hidden_pending_review")
-    st.markdown(f"**{w.plural(len(items), 'item')}** with open flags"
+    st.markdown(f"**{w.plural(total, 'item')}** with open flags"
                 + (f", **{waiting} hidden** pending your review" if waiting else "")
                 + ". Hidden items come first, then the most flagged.")
-for item in items:
+for item in page.items:
     w.queue_item(item, actor)
+if total and not page.items:
+    st.info("Nothing more on this page: the items here have been decided.",
+            icon=":material/task_alt:")
+if len(cursors) > 1 or page.next_cursor is not None:
+    b1, b2, _ = st.columns([1, 1, 6])
+    if b1.button("First page", disabled=len(cursors) == 1, key="mod-first"):
+        st.session_state["mod-cursors"] = [None]
+        st.rerun()
+    if b2.button("Next page", disabled=page.next_cursor is None, key="mod-next"):
+        cursors.append(page.next_cursor)
+        st.rerun()

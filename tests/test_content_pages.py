@@ -10,9 +10,18 @@ import pytest
 from sqlalchemy import Engine, event, func, select
 from streamlit.testing.v1 import AppTest
 
-from db import content
-from db.models import AuditRecord, Lesson, LessonProgress, LessonRevision, Proposal, Signature
-from tests.conftest import PASSWORD, ROOT, open_session
+from db import content, moderation
+from db.models import (
+    AuditRecord,
+    Comment,
+    Flag,
+    Lesson,
+    LessonProgress,
+    LessonRevision,
+    Proposal,
+    Signature,
+)
+from tests.conftest import PASSWORD, ROOT, add_person, open_session
 from tests.test_content import BODY, edit, new_course, new_lesson, propose, sign, submit
 
 LESSONS = str(ROOT / "pages/lessons.py")
@@ -155,6 +164,62 @@ def test_learner_marks_a_lesson_complete_and_comments(db, people, lesson):
     at.button(key=f"comment-{lesson}-post-0").click().run()
     assert not at.exception
     assert "Does this apply to Swissmedic?" in texts(at)
+
+
+def lesson_comment(db, actor, lesson_id: int, body: str) -> int:
+    with db.write() as s:
+        return content.add_comment(s, actor=actor, lesson_id=lesson_id, body=body)
+
+
+def test_a_member_flags_a_lesson_comment_with_a_reason(db, people, lesson):
+    theirs = lesson_comment(db, people["trainer2"], lesson, "Buy cheap audits at spam.example")
+    mine = lesson_comment(db, people["learner"], lesson, "Does this apply to Swissmedic?")
+    at = page(db, "lena", lesson=lesson)
+    assert not at.exception
+    flag_keys = {b.key for b in at.button if (b.key or "").startswith("flag-comment-")}
+    assert flag_keys == {f"flag-comment-{theirs}"}  # nobody flags their own comment
+    at.button(key=f"flag-comment-{theirs}").click().run()
+    assert not at.exception
+    at.button(key="flag-send").click().run()  # no reason picked yet
+    assert "Pick the reason" in " ".join(e.value for e in at.error)
+    with db.read() as s:
+        assert s.get(Comment, theirs).flag_count == 0
+    at.radio(key="flag-reason").set_value(moderation.REASONS[0])
+    at.button(key="flag-send").click().run()
+    assert not at.exception
+    with db.read() as s:
+        assert s.get(Comment, theirs).flag_count == 1
+        assert s.get(Flag, 1).reason == moderation.REASONS[0]
+    assert "Moderators will review it" in " ".join(t.value for t in at.toast)
+    assert mine
+
+
+def test_a_lesson_comment_hidden_by_flags_shows_only_to_its_author(db, people, lesson):
+    cid = lesson_comment(db, people["learner"], lesson, "Section 2 is nonsense, skip it.")
+    for i in range(3):
+        who = add_person(db, f"flagger{i}", "learner")
+        with db.write() as s:
+            moderation.flag(s, actor=who, entity_type="comment", entity_id=cid,
+                            reason=moderation.REASONS[1])
+    other = page(db, "mei", lesson=lesson)
+    assert "Section 2 is nonsense" not in texts(other) and "No comments yet" in texts(other)
+    author = page(db, "lena", lesson=lesson)
+    assert "Section 2 is nonsense" in texts(author)
+    assert "hidden from others until a moderator reviews" in texts(author)
+    assert not [b for b in author.button if b.key == f"flag-comment-{cid}"]
+
+
+def test_posting_the_same_lesson_comment_twice_says_so_next_to_the_field(db, people, lesson):
+    lesson_comment(db, people["learner"], lesson, "Does this apply to Swissmedic?")
+    at = page(db, "lena", lesson=lesson)
+    at.text_area(key=f"comment-{lesson}-body-0").input("Does this apply to  swissmedic?")
+    at.button(key=f"comment-{lesson}-post-0").click().run()
+    assert not at.exception
+    assert "already posted exactly this text" in at.error[0].value
+    assert at.text_area(key=f"comment-{lesson}-body-0").value == \
+        "Does this apply to  swissmedic?"  # the text is kept to change it
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(Comment)) == 1
 
 
 # --- propose, decide, sign ----------------------------------------------------------------------

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from db import moderation, notify, points, qa
+from db import content, moderation, notify, points, qa, suggestions
 from db.actors import Actor
 from db.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from db.models import (
@@ -19,6 +19,7 @@ from db.models import (
     utcnow,
 )
 from tests.conftest import add_person
+from tests.test_content import new_course, new_lesson, sign, submit
 
 REASON = moderation.REASONS[0]
 BODY = "Background for the question, long enough to be a real question body."
@@ -110,7 +111,7 @@ def test_flags_cover_suggestions_and_lesson_comments(db, people, flaggers):
     assert status(db, Suggestion, sid, "visibility") == "hidden_pending_review"
     assert status(db, Comment, cid) == "hidden_pending_review"
     with db.read() as s:
-        items = moderation.queue(s, actor=people["leader"])
+        items = moderation.queue(s, actor=people["leader"]).items
         contexts = {(i.entity_type, i.context) for i in items}
         assert contexts == {("suggestion", ("suggestion", sid)), ("comment", ("lesson", 1))}
 
@@ -142,8 +143,9 @@ def test_hidden_answer_leaves_counts_and_acceptance(db, people, flaggers):
 def test_queue_and_decisions_are_for_leaders_and_admins(db, people, flaggers, role):
     qid = ask(db, people["trainer2"])
     flag(db, flaggers[0], "question", qid)
-    with db.read() as s, pytest.raises(PermissionDenied):
-        moderation.queue(s, actor=people[role])
+    for look in (moderation.queue, moderation.queue_summary, moderation.open_flag_count):
+        with db.read() as s, pytest.raises(PermissionDenied):
+            look(s, actor=people[role])
     with db.write() as s, pytest.raises(PermissionDenied):
         moderation.decide(s, actor=people[role], entity_type="question", entity_id=qid,
                           decision="delete", reason="Not allowed to do this")
@@ -159,7 +161,7 @@ def test_decisions_close_flags_and_are_audited(db, people, flaggers, decision, r
     for f in flaggers[:3]:
         flag(db, f, "question", qid)
     with db.read() as s:
-        [item] = moderation.queue(s, actor=people[role])
+        [item] = moderation.queue(s, actor=people[role]).items
         assert (item.entity_type, item.entity_id, item.status, item.open_flags) == (
             "question", qid, "hidden_pending_review", 3)
         assert item.reasons == (REASON,) * 3 and item.author == "Lena Fischer"
@@ -169,7 +171,7 @@ def test_decisions_close_flags_and_are_audited(db, people, flaggers, decision, r
     with db.read() as s:
         q = s.get(Question, qid)
         assert (q.status, q.flag_count) == (result, 0)
-        assert moderation.queue(s, actor=people[role]) == []
+        assert moderation.queue(s, actor=people[role]) == moderation.QueuePage([], None)
         assert s.scalar(select(func.count()).select_from(Flag).where(
             Flag.resolved_at.is_(None))) == 0
         rec = s.scalars(select(AuditRecord).order_by(AuditRecord.id.desc())).first()
@@ -197,8 +199,9 @@ def test_queue_puts_hidden_items_first(db, people, flaggers):
     for f in flaggers[:3]:
         flag(db, f, "question", q2)
     with db.read() as s:
-        assert [i.entity_id for i in moderation.queue(s, actor=people["admin"])] == [q2, q1]
+        assert [i.entity_id for i in moderation.queue(s, actor=people["admin"]).items] == [q2, q1]
         assert moderation.open_flag_count(s, actor=people["admin"]) == 2
+        assert moderation.queue_summary(s, actor=people["admin"]) == (2, 1)
 
 
 # --- rate limits and repeated text --------------------------------------------------------
@@ -274,3 +277,204 @@ def test_visible_to():
                         ("hidden_pending_review", other, False), ("hidden", lead, True),
                         ("deleted", author, False), ("deleted", lead, True)]:
         assert moderation.visible_to(who, status=st, author_id=1) is ok
+
+
+# --- the queue comes in pages ---------------------------------------------------------------
+
+
+def test_queue_pages_by_keyset_without_repeats_or_gaps(db, people, flaggers):
+    with db.write() as s:
+        s.add(Setting(key="moderation", value={"questions_per_hour": 50, "flag_threshold": 2}))
+    counts = [2, 1, 3, 1, 2, 4, 1]
+    ids = []
+    for i, n in enumerate(counts):
+        ids.append(ask(db, people["learner"], title=f"Question number {i:02d} on stability",
+                       body=f"{BODY} {i}"))
+        for f in flaggers[:n]:
+            flag(db, f, "question", ids[-1])
+        if i == 0:  # the first one is hidden at 2 flags; the others stay visible
+            with db.write() as s:
+                s.get(Setting, "moderation").value = {"questions_per_hour": 50,
+                                                      "flag_threshold": 5}
+    # Hidden pending review first, then the most flagged, the earliest flagged first.
+    expected = [ids[0], ids[5], ids[2], ids[4], ids[1], ids[3], ids[6]]
+    seen, after, sizes = [], None, []
+    with db.read() as s:
+        while True:
+            page = moderation.queue(s, actor=people["leader"], after=after, limit=3)
+            sizes.append(len(page.items))
+            seen += [i.entity_id for i in page.items]
+            if page.next_cursor is None:
+                break
+            after = page.next_cursor
+    assert seen == expected and sizes == [3, 3, 1]
+    # Deciding an item on the first page does not make the second page skip one.
+    with db.read() as s:
+        first = moderation.queue(s, actor=people["leader"], limit=3)
+    with db.write() as s:
+        moderation.decide(s, actor=people["leader"], entity_type="question",
+                          entity_id=first.items[0].entity_id, decision="keep",
+                          reason="Checked: within the guidelines")
+    with db.read() as s:
+        second = moderation.queue(s, actor=people["leader"], after=first.next_cursor, limit=3)
+        assert [i.entity_id for i in second.items] == expected[3:6]
+        assert moderation.queue_summary(s, actor=people["leader"]) == (6, 0)
+
+
+# --- counts that depend on what is visible --------------------------------------------------
+
+
+def _suggestion_with_comments(db, people) -> tuple[int, int]:
+    with db.write() as s:
+        sid = suggestions.submit(s, actor=people["learner"], title="Shared glossary of terms",
+                                 description="One glossary of regulatory terms for all sites.",
+                                 category="Training", kind="idea", site_id=None)
+        suggestions.comment(s, actor=people["trainer"], suggestion_id=sid,
+                            body="We keep one in Boston already.")
+        cid = suggestions.comment(s, actor=people["trainer2"], suggestion_id=sid,
+                                  body="Cheap watches at spam.example!")
+    return sid, cid
+
+
+def _shown_count(db, people, sid) -> int:
+    """The comment count a member sees on the suggestion's card in the list."""
+    with db.read() as s:
+        [card] = [c for c in suggestions.listing(s, actor=people["leader"]) if c.id == sid]
+        assert s.get(Suggestion, sid).comment_count == card.comment_count
+        return card.comment_count
+
+
+@pytest.mark.parametrize(("decision", "count"), [("keep", 2), ("hide", 1), ("delete", 1)])
+def test_moderating_a_suggestion_comment_keeps_its_comment_count(db, people, flaggers,
+                                                                 decision, count):
+    sid, cid = _suggestion_with_comments(db, people)
+    assert _shown_count(db, people, sid) == 2
+    for f in flaggers[:3]:
+        flag(db, f, "comment", cid)
+    assert _shown_count(db, people, sid) == 1  # hidden pending review: not counted
+    with db.write() as s:
+        moderation.decide(s, actor=people["admin"], entity_type="comment", entity_id=cid,
+                          decision=decision, reason="Reviewed against the guidelines")
+    assert _shown_count(db, people, sid) == count
+    with db.write() as s:  # the next comment counts from the right number
+        suggestions.comment(s, actor=people["leader"], suggestion_id=sid, body="Agreed, go.")
+    assert _shown_count(db, people, sid) == count + 1
+
+
+def test_a_moderator_hiding_a_suggestion_comment_directly_lowers_the_count(db, people,
+                                                                           flaggers):
+    sid, cid = _suggestion_with_comments(db, people)
+    flag(db, flaggers[0], "comment", cid)  # one flag: still visible, still counted
+    assert _shown_count(db, people, sid) == 2
+    with db.write() as s:
+        moderation.decide(s, actor=people["leader"], entity_type="comment", entity_id=cid,
+                          decision="hide", reason="Advertising")
+    assert _shown_count(db, people, sid) == 1
+
+
+def test_keeping_a_reported_answer_restores_the_answer_count(db, people, flaggers):
+    qid = ask(db, people["learner"])
+    with db.write() as s:
+        aid = qa.answer(s, actor=people["trainer"], question_id=qid, body="Use template 42.")
+    for f in flaggers[:3]:
+        flag(db, f, "answer", aid)
+    with db.read() as s:
+        assert s.get(Question, qid).answer_count == 0
+    with db.write() as s:
+        moderation.decide(s, actor=people["leader"], entity_type="answer", entity_id=aid,
+                          decision="keep", reason="The answer is correct")
+    with db.read() as s:
+        assert s.get(Question, qid).answer_count == 1
+        [row] = qa.list_questions(s, actor=people["trainer2"]).rows
+        assert row.answer_count == 1
+
+
+# --- lesson comments follow the same rules ------------------------------------------------
+
+
+@pytest.fixture
+def lesson(db, people) -> int:
+    lid = new_lesson(db, people["trainer"], new_course(db, people["trainer"]))
+    submit(db, people["trainer"], lid)
+    assert sign(db, people["trainer2"], lid).published
+    return lid
+
+
+def lesson_comment(db, actor, lesson_id, body, parent_id=None) -> int:
+    with db.write() as s:
+        return content.add_comment(s, actor=actor, lesson_id=lesson_id, body=body,
+                                   parent_id=parent_id)
+
+
+def lesson_comment_count(db) -> int:
+    with db.read() as s:
+        return s.scalar(select(func.count()).select_from(Comment).where(
+            Comment.entity_type == "lesson"))
+
+
+def test_lesson_comments_share_the_hourly_limit(db, people, lesson):
+    lena = people["learner"]
+    with db.write() as s:
+        s.add(Setting(key="moderation", value={"posts_per_hour": 2}))
+    lesson_comment(db, lena, lesson, "Does this apply to Swissmedic?")
+    qid = ask(db, people["trainer"])
+    with db.write() as s:
+        qa.comment(s, actor=lena, entity_type="question", entity_id=qid, body="Same here.")
+    with pytest.raises(moderation.RateLimited, match="answers and comments"):
+        lesson_comment(db, lena, lesson, "And to the MHRA?")
+    assert lesson_comment_count(db) == 1
+    lesson_comment(db, people["trainer2"], lesson, "Somebody else may still comment.")
+
+
+def test_the_same_lesson_comment_twice_is_refused(db, people, lesson):
+    lena = people["learner"]
+    first = lesson_comment(db, lena, lesson, "Does this apply to **Swissmedic**?")
+    with pytest.raises(ValidationError) as e:
+        lesson_comment(db, lena, lesson, "does this apply to  **swissmedic**?", parent_id=first)
+    assert e.value.field == "comment"
+    assert lesson_comment_count(db) == 1
+
+
+def test_a_flagged_lesson_comment_is_hidden_queued_and_decided(db, people, flaggers, lesson):
+    lena, mei = people["learner"], people["trainer2"]
+    cid = lesson_comment(db, lena, lesson, "Ignore section 2, nobody checks it.")
+
+    def authors(actor):
+        with db.read() as s:
+            return [(c.author, c.status) for c in content.comments(s, actor=actor,
+                                                                   lesson_id=lesson)]
+
+    for f in flaggers[:2]:
+        flag(db, f, "comment", cid)
+    assert authors(mei) == [("Lena Fischer", "visible")]
+    flag(db, flaggers[2], "comment", cid)
+    assert authors(mei) == []  # hidden from others pending review
+    assert authors(lena) == [("Lena Fischer", "hidden_pending_review")]  # the author sees why
+    assert authors(people["leader"]) == [("Lena Fischer", "hidden_pending_review")]
+    with pytest.raises(ValidationError, match="no longer there"):
+        lesson_comment(db, mei, lesson, "Replying to a hidden comment", parent_id=cid)
+    with db.read() as s:
+        [item] = moderation.queue(s, actor=people["leader"]).items
+        assert (item.entity_type, item.entity_id, item.context) == ("comment", cid,
+                                                                    ("lesson", lesson))
+        assert item.body == "Ignore section 2, nobody checks it."
+    with db.write() as s:
+        moderation.decide(s, actor=people["leader"], entity_type="comment", entity_id=cid,
+                          decision="delete", reason="Tells people to skip a control")
+    assert authors(mei) == [] and authors(lena) == []
+    with db.read() as s:
+        assert points.total(s, user_id=lena.id) == 0  # the comment's points are voided
+        told = [n["text"] for n in notify.recent(s, user_id=lena.id) if n["kind"] == "moderation"]
+        assert told[0].startswith("A moderator removed your comment")
+
+
+def test_a_kept_lesson_comment_is_back_for_everyone(db, people, flaggers, lesson):
+    cid = lesson_comment(db, people["learner"], lesson, "Section 2 could use an example.")
+    for f in flaggers[:3]:
+        flag(db, f, "comment", cid)
+    with db.write() as s:
+        moderation.decide(s, actor=people["admin"], entity_type="comment", entity_id=cid,
+                          decision="keep", reason="A fair remark")
+    with db.read() as s:
+        rows = content.comments(s, actor=people["trainer2"], lesson_id=lesson)
+    assert [(c.id, c.status) for c in rows] == [(cid, "visible")]

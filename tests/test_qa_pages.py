@@ -8,7 +8,7 @@ from sqlalchemy import Engine, event, func, select
 from streamlit.testing.v1 import AppTest
 
 from db import moderation, notify, qa
-from db.models import ActivityEvent, Answer, Question, Vote
+from db.models import ActivityEvent, Answer, Comment, Question, Vote
 from tests.conftest import ROOT, add_person, open_session
 
 BODY = "We file next month and nobody here has done it before. What should we expect?"
@@ -302,6 +302,58 @@ def test_moderation_queue_decision(db, people, thread):
     assert "Nothing to review" in at.success[0].value
     with db.read() as s:
         assert s.get(Answer, aid).status == "deleted"
+
+
+def test_moderation_queue_comes_in_pages(db, people):
+    askers = [add_person(db, f"asker{i}", "learner") for i in range(5)]
+    flagger = add_person(db, "flagger", "learner")
+    qids = []
+    for i in range(25):
+        with db.write() as s:
+            qids.append(qa.ask(s, actor=askers[i % 5], title=f"Numbered question {i:02d} here",
+                               body=f"{BODY} {i}", tags=["ema"]))
+            moderation.flag(s, actor=flagger, entity_type="question", entity_id=qids[-1],
+                            reason=moderation.REASONS[0])
+    at = page(db, "moderation", "ada")
+    assert "25 items" in texts(at)
+    shown = [q for q in qids if f"Numbered question {q - qids[0]:02d} here" in texts(at)]
+    assert shown == qids[:20]  # the earliest flagged first, 20 to a page
+    at.button(key="mod-next").click().run()
+    assert not at.exception
+    shown = [q for q in qids if f"Numbered question {q - qids[0]:02d} here" in texts(at)]
+    assert shown == qids[20:]
+    assert at.button(key="mod-next").disabled
+    at.button(key="mod-first").click().run()
+    assert "Numbered question 00 here" in texts(at)
+
+
+def test_a_flagged_lesson_comment_is_decided_in_the_queue(db, people):
+    from db import content
+    from tests.test_content import new_course, new_lesson, sign, submit
+
+    lid = new_lesson(db, people["trainer"], new_course(db, people["trainer"]))
+    submit(db, people["trainer"], lid)
+    sign(db, people["trainer2"], lid)
+    with db.write() as s:
+        cid = content.add_comment(s, actor=people["learner"], lesson_id=lid,
+                                  body="Skip the checklist, nobody reads it.")
+    for i in range(3):
+        who = add_person(db, f"flagger{i}", "learner")
+        with db.write() as s:
+            moderation.flag(s, actor=who, entity_type="comment", entity_id=cid,
+                            reason=moderation.REASONS[1])
+    at = page(db, "moderation", "lars")
+    assert "Skip the checklist, nobody reads it." in texts(at)
+    assert ":blue-badge[Comment on a lesson]" in texts(at)
+    assert f"/lessons?lesson={lid}" in texts(at)  # read it in context
+    form = f"decide-comment-{cid}"
+    at.radio(key=f"{form}-decision").set_value("hide")
+    at.text_input(key=f"{form}-reason").input("Tells people to skip a control")
+    at.button(key=f"FormSubmitter:{form}-Record decision").click().run()
+    assert not at.exception
+    assert "Nothing to review" in at.success[0].value
+    with db.read() as s:
+        assert s.get(Comment, cid).status == "hidden"
 
 
 @pytest.mark.parametrize("username", ["lena", "tomas"])
