@@ -656,6 +656,13 @@ def course_page(actor: Actor, course_id: int) -> None:
         open_course(None)
     st.title(plain(c.title))
     st.caption(_course_caption(c))
+    if content.can_edit_course(actor, c.owner_ids):
+        if st.session_state.get("course-editing") == c.id:
+            _edit_course_form(actor, c)
+        else:
+            st.button("Edit course", key=f"course-edit-{c.id}", icon=":material/edit:",
+                      help="Change the title, summary, audience, owners and tags.",
+                      on_click=lambda: st.session_state.update({"course-editing": c.id}))
     show(c.summary)
     if c.lessons:
         st.progress(c.completed / c.lessons,
@@ -689,6 +696,60 @@ def course_page(actor: Actor, course_id: int) -> None:
     if actor.has("trainer"):
         with st.expander("Add a lesson", icon=":material/add:"):
             _new_lesson_form(actor, course_id)
+
+
+def _edit_course_form(actor: Actor, c: content.CourseRow) -> None:
+    """Course owners and admins change a course; every change is in the audit trail."""
+    with database().read() as s:
+        tag_rows, people, sites = content.tags(s), content.trainers(s), users.sites(s)
+    tag_names = {tid: f"{kind.replace('_', ' ')}: {name}" for tid, name, kind in tag_rows}
+    # Current owners stay choosable even if they are no longer active trainers.
+    owner_names = {**dict(zip(c.owner_ids, c.owners, strict=True)), **dict(people)}
+    form = f"edit-course-{c.id}"
+    n = st.session_state.setdefault(f"{form}-n", 0)  # a new number refills the fields
+    with st.form(f"{form}-{n}"):
+        title = st.text_input("Course title", value=c.title, key=f"{form}-title-{n}",
+                              max_chars=160)
+        forms.field_error(form, "title")
+        summary = st.text_area("Summary: what learners will be able to do", value=c.summary,
+                               key=f"{form}-summary-{n}", height=100)
+        forms.field_error(form, "summary")
+        c1, c2 = st.columns(2)
+        function = c1.selectbox(
+            "Audience: function (optional)", FUNCTIONS, key=f"{form}-function-{n}",
+            index=FUNCTIONS.index(c.audience_function) if c.audience_function in FUNCTIONS
+            else None)
+        with c1:
+            forms.field_error(form, "audience_function")
+        site = c2.selectbox("Audience: site (optional)", sites, key=f"{form}-site-{n}",
+                            index=sites.index(c.audience_site) if c.audience_site in sites
+                            else None)
+        with c2:
+            forms.field_error(form, "audience_site")
+        chosen = st.multiselect("Tags", list(tag_names), default=list(c.tag_ids),
+                                format_func=tag_names.get, key=f"{form}-tags-{n}")
+        forms.field_error(form, "tags")
+        owners = st.multiselect("Owner trainers", list(owner_names), default=list(c.owner_ids),
+                                format_func=owner_names.get, key=f"{form}-owners-{n}")
+        forms.field_error(form, "owners")
+        save, cancel = st.columns([1, 5])
+        saved = save.form_submit_button("Save course", type="primary", key=f"{form}-save-{n}")
+        cancelled = cancel.form_submit_button("Cancel", key=f"{form}-cancel-{n}")
+    if cancelled:
+        st.session_state.pop("course-editing", None)
+        st.session_state.pop(f"_errors_{form}", None)
+        st.session_state[f"{form}-n"] = n + 1
+        st.rerun()
+    if saved:
+        changed = forms.submit(form, lambda: _write(
+            content.update_course, actor=actor, course_id=c.id, title=title, summary=summary,
+            audience_function=function, audience_site=site, tag_ids=chosen, owner_ids=owners))
+        if changed is not None:
+            st.toast("Course saved." if changed else "Nothing changed, so nothing was saved.",
+                     icon=":material/check_circle:")
+            st.session_state.pop("course-editing", None)
+            st.session_state[f"{form}-n"] = n + 1
+            st.rerun()
 
 
 def _new_lesson_form(actor: Actor, course_id: int) -> None:

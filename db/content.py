@@ -19,7 +19,18 @@ import difflib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, exists, func, literal_column, or_, select, true, tuple_
+from sqlalchemy import (
+    and_,
+    case,
+    delete,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    true,
+    tuple_,
+)
 from sqlalchemy.orm import Session, aliased
 
 from db import audit, moderation, points
@@ -50,7 +61,7 @@ from db.models import (
 )
 from db.notify import notify
 from db.seed import content_hash
-from db.text import clean, fingerprint
+from db.text import clean, fingerprint, like_pattern, search_term
 from db.users import check_password
 
 EVERYONE = ("learner", "trainer", "leader", "admin")
@@ -129,6 +140,8 @@ class CourseRow:
     lessons: int  # published lessons
     completed: int  # of those, completed by this person
     sort_key: str = ""  # the title as the database sorts it (the keyset for the next page)
+    owner_ids: tuple[int, ...] = ()
+    tag_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -346,8 +359,7 @@ def _as_revision(rev: LessonRevision, author: str) -> Revision:
 
 
 def _like(term: str) -> str:
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    return like_pattern(search_term(term))
 
 
 def _visible_revision_column(actor: Actor):
@@ -372,16 +384,24 @@ def trainers(session: Session) -> list[tuple[int, str]]:
     return [(r.id, r.name) for r in rows]
 
 
-def create_course(session: Session, *, actor: Actor, title: str, summary: str,
-                  audience_function: str | None = None, audience_site: str | None = None,
-                  tag_ids: list[int] | tuple[int, ...] = (),
-                  owner_ids: list[int] | tuple[int, ...] = (),
-                  is_mandatory: bool = False) -> int:
-    """A new course owned by its creator (and any other trainers named); trainers only."""
-    require(actor, *TRAINERS)
+@dataclass(frozen=True)
+class _CourseInput:
+    title: str
+    summary: str
+    audience_function: str | None
+    audience_site: str | None
+    site_id: int | None
+    tag_ids: list[int]
+
+
+def _course_input(session: Session, *, title: str, summary: str,
+                  audience_function: str | None, audience_site: str | None,
+                  tag_ids) -> _CourseInput:
+    """A course's fields checked and cleaned; ValidationError on the first bad one."""
     title = _title(title)
     summary = clean(summary, field="summary", label="The course summary", max_len=2000,
                     min_len=10)
+    audience_function = audience_function or None
     if audience_function is not None and audience_function not in FUNCTIONS:
         raise ValidationError("audience_function", "Pick a function from the list.")
     site_id = None
@@ -389,28 +409,112 @@ def create_course(session: Session, *, actor: Actor, title: str, summary: str,
         site_id = session.scalar(select(Site.id).where(Site.name == audience_site))
         if site_id is None:
             raise ValidationError("audience_site", "Pick a site from the list.")
-    tag_set = sorted(set(tag_ids))
+    tag_set = sorted(set(tag_ids or ()))
     if tag_set and len(session.scalars(select(Tag.id).where(Tag.id.in_(tag_set))).all()) \
             != len(tag_set):
         raise ValidationError("tags", "One of the tags does not exist any more.")
-    owners = sorted(set(owner_ids) | {actor.id})
+    return _CourseInput(title, summary, audience_function, audience_site or None, site_id,
+                        tag_set)
+
+
+def _check_owners(session: Session, owners: list[int], *, already: set[int] = frozenset()
+                  ) -> None:
+    """Owners must be trainers (those who already own the course may stay)."""
+    if not owners:
+        raise ValidationError("owners", "A course needs at least one owner trainer.")
+    new = set(owners) - set(already)
     valid = set(session.scalars(select(UserRole.user_id).where(
-        UserRole.role == "trainer", UserRole.user_id.in_(owners))))
-    if valid != set(owners):
+        UserRole.role == "trainer", UserRole.user_id.in_(new))))
+    if valid != new:
         raise ValidationError("owners", "Course owners must be trainers.")
-    course = Course(title=title, summary=summary, audience_function=audience_function,
-                    audience_site_id=site_id, is_mandatory=bool(is_mandatory),
-                    created_by=actor.id, created_at=utcnow())
+
+
+def create_course(session: Session, *, actor: Actor, title: str, summary: str,
+                  audience_function: str | None = None, audience_site: str | None = None,
+                  tag_ids: list[int] | tuple[int, ...] = (),
+                  owner_ids: list[int] | tuple[int, ...] = (),
+                  is_mandatory: bool = False) -> int:
+    """A new course owned by its creator (and any other trainers named); trainers only."""
+    require(actor, *TRAINERS)
+    data = _course_input(session, title=title, summary=summary,
+                         audience_function=audience_function, audience_site=audience_site,
+                         tag_ids=tag_ids)
+    owners = sorted(set(owner_ids) | {actor.id})
+    _check_owners(session, owners)
+    course = Course(title=data.title, summary=data.summary,
+                    audience_function=data.audience_function, audience_site_id=data.site_id,
+                    is_mandatory=bool(is_mandatory), created_by=actor.id, created_at=utcnow())
     session.add(course)
     session.flush()
     session.add_all(CourseOwner(course_id=course.id, user_id=u) for u in owners)
-    session.add_all(CourseTag(course_id=course.id, tag_id=t) for t in tag_set)
+    session.add_all(CourseTag(course_id=course.id, tag_id=t) for t in data.tag_ids)
     audit.record(session, actor=actor, action="course.created", entity_type="course",
                  entity_id=course.id,
-                 after={"title": title, "owners": owners, "tags": tag_set,
-                        "audience_function": audience_function, "audience_site": audience_site,
+                 after={"title": data.title, "owners": owners, "tags": data.tag_ids,
+                        "audience_function": data.audience_function,
+                        "audience_site": data.audience_site,
                         "is_mandatory": bool(is_mandatory)})
     return course.id
+
+
+COURSE_EDITORS = ("trainer", "admin")
+
+
+def can_edit_course(actor: Actor, owner_ids: tuple[int, ...] | list[int] | set[int]) -> bool:
+    """Admins, and the trainers who own the course, may change it."""
+    return actor.has("admin") or (actor.has(*TRAINERS) and actor.id in set(owner_ids))
+
+
+def update_course(session: Session, *, actor: Actor, course_id: int, title: str, summary: str,
+                  audience_function: str | None, audience_site: str | None,
+                  tag_ids: list[int] | tuple[int, ...],
+                  owner_ids: list[int] | tuple[int, ...]) -> bool:
+    """Change a course's title, summary, audience, owners and tags (its owner trainers and
+    admins). Returns False, storing nothing, when nothing changed."""
+    _signed_in(actor)
+    require(actor, *COURSE_EDITORS)
+    course = session.scalar(select(Course).where(Course.id == course_id).with_for_update())
+    if course is None:
+        raise NotFound("There is no such course.")
+    current_owners = set(_course_owner_ids(session, course_id))
+    if not can_edit_course(actor, current_owners):
+        raise PermissionDenied("Only the trainers who own this course, and administrators, "
+                               "may change it.")
+    data = _course_input(session, title=title, summary=summary,
+                         audience_function=audience_function, audience_site=audience_site,
+                         tag_ids=tag_ids)
+    owners = sorted(set(owner_ids or ()))
+    _check_owners(session, owners, already=current_owners)
+    current_tags = sorted(session.scalars(select(CourseTag.tag_id)
+                                          .where(CourseTag.course_id == course_id)))
+    site_name = session.scalar(select(Site.name).where(Site.id == course.audience_site_id)) \
+        if course.audience_site_id is not None else None
+    before = {"title": course.title, "summary": course.summary,
+              "audience_function": course.audience_function, "audience_site": site_name,
+              "owners": sorted(current_owners), "tags": current_tags}
+    after = {"title": data.title, "summary": data.summary,
+             "audience_function": data.audience_function, "audience_site": data.audience_site,
+             "owners": owners, "tags": data.tag_ids}
+    changed = {k for k in after if after[k] != before[k]}
+    if not changed:
+        return False
+    course.title, course.summary = data.title, data.summary
+    course.audience_function, course.audience_site_id = data.audience_function, data.site_id
+    if "owners" in changed:
+        session.execute(delete(CourseOwner).where(CourseOwner.course_id == course_id,
+                                                  CourseOwner.user_id.not_in(owners)))
+        session.add_all(CourseOwner(course_id=course_id, user_id=u)
+                        for u in owners if u not in current_owners)
+    if "tags" in changed:
+        session.execute(delete(CourseTag).where(CourseTag.course_id == course_id,
+                                                CourseTag.tag_id.not_in(data.tag_ids)))
+        session.add_all(CourseTag(course_id=course_id, tag_id=t)
+                        for t in data.tag_ids if t not in current_tags)
+    audit.record(session, actor=actor, action="course.updated", entity_type="course",
+                 entity_id=course_id, before={k: before[k] for k in sorted(changed)},
+                 after={k: after[k] for k in sorted(changed)})
+    session.flush()
+    return True
 
 
 def _course_rows(actor: Actor):
@@ -437,8 +541,11 @@ def _course_rows(actor: Actor):
 def _as_courses(session: Session, rows) -> list[CourseRow]:
     owners, tag_names = _owners_and_tags(session, [r.id for r in rows])
     return [CourseRow(r.id, r.title, r.summary, r.audience_function, r.site, r.is_mandatory,
-                      owners.get(r.id, ()), tag_names.get(r.id, ()), int(r.lessons),
-                      int(r.completed), r.sort_key) for r in rows]
+                      tuple(n for _, n in owners.get(r.id, ())),
+                      tuple(n for _, n in tag_names.get(r.id, ())), int(r.lessons),
+                      int(r.completed), r.sort_key,
+                      tuple(i for i, _ in owners.get(r.id, ())),
+                      tuple(i for i, _ in tag_names.get(r.id, ()))) for r in rows]
 
 
 def courses(session: Session, *, actor: Actor, search: str = "", tag_id: int | None = None,
@@ -468,24 +575,27 @@ def course(session: Session, *, actor: Actor, course_id: int) -> CourseRow:
 
 
 def _owners_and_tags(session: Session, course_ids: list[int]
-                     ) -> tuple[dict[int, tuple[str, ...]], dict[int, tuple[str, ...]]]:
-    """Owner names and tag names of several courses, in one statement."""
+                     ) -> tuple[dict[int, list[tuple[int, str]]],
+                                dict[int, list[tuple[int, str]]]]:
+    """(id, name) of the owners and of the tags of several courses, in one statement."""
     if not course_ids:
         return {}, {}
-    owner_q = (select(CourseOwner.course_id, User.name.label("name"),
+    owner_q = (select(CourseOwner.course_id, User.id.label("ref"), User.name.label("name"),
                       literal_column("'owner'").label("kind"))
                .join(User, User.id == CourseOwner.user_id)
                .where(CourseOwner.course_id.in_(course_ids)))
-    tag_q = (select(CourseTag.course_id, Tag.name.label("name"), Tag.kind.label("kind"))
+    tag_q = (select(CourseTag.course_id, Tag.id.label("ref"), Tag.name.label("name"),
+                    Tag.kind.label("kind"))
              .join(Tag, Tag.id == CourseTag.tag_id)
              .where(CourseTag.course_id.in_(course_ids)))
     both = owner_q.union_all(tag_q).subquery()
     rows = session.execute(select(both).order_by(both.c.course_id, both.c.kind, both.c.name))
-    owners: dict[int, list[str]] = {}
-    tag_names: dict[int, list[str]] = {}
+    owners: dict[int, list[tuple[int, str]]] = {}
+    tag_names: dict[int, list[tuple[int, str]]] = {}
     for r in rows:
-        (owners if r.kind == "owner" else tag_names).setdefault(r.course_id, []).append(r.name)
-    return ({k: tuple(v) for k, v in owners.items()}, {k: tuple(v) for k, v in tag_names.items()})
+        (owners if r.kind == "owner" else tag_names).setdefault(r.course_id, []).append(
+            (r.ref, r.name))
+    return owners, tag_names
 
 
 def progress_by_course(session: Session, *, actor: Actor, limit: int = 50

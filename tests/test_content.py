@@ -17,13 +17,16 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from db import audit, content, points
-from db.actors import Actor
+from db.actors import SYSTEM, Actor
 from db.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from db.models import (
     AuditRecord,
+    Course,
+    CourseOwner,
+    CourseTag,
     Lesson,
     LessonProgress,
     LessonRevision,
@@ -32,7 +35,9 @@ from db.models import (
     Question,
     RevisionContributor,
     Signature,
+    Site,
     Tag,
+    UserRole,
     utcnow,
 )
 from db.seed import content_hash
@@ -334,7 +339,8 @@ def test_wrong_signing_password_signs_nothing_and_is_reported(db, people, course
             Notification.kind == "signature_failed")).all()
         assert len(admin_notes) == 1 and "Mei Chen" in admin_notes[0]
         assert content.failed_signature_count(s, actor=people["admin"]) == 1
-        assert audit.count(s, filters=audit.TrailFilter(action="signature.failed")) == 1
+        assert audit.count(s, actor=SYSTEM,
+                           filters=audit.TrailFilter(action="signature.failed")) == 1
     assert sign(db, people["trainer2"], lid).published  # the right password still works
 
 
@@ -616,6 +622,144 @@ def test_move_lesson_not_enough_permissions(db, people, course_id, role):
     lid = new_lesson(db, people["trainer"], course_id)
     with db.write() as s, pytest.raises(PermissionDenied):
         content.move_lesson(s, actor=people[role], lesson_id=lid, offset=1)
+
+
+# --- editing a course ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def catalogue(db) -> SimpleNamespace:
+    """Two tags and two sites to choose from."""
+    with db.write() as s:
+        ema, m1 = Tag(name="EMA", kind="agency"), Tag(name="Module 1", kind="ectd_module")
+        s.add_all([ema, m1, Site(name="Basel", region="Europe", country="Switzerland"),
+                   Site(name="Boston", region="Americas", country="USA")])
+        s.flush()
+        return SimpleNamespace(ema=ema.id, m1=m1.id)
+
+
+def course_edit(db, actor: Actor, course_id: int, **changes) -> bool:
+    """Save the course with `changes` over what it holds now (as the edit form sends it)."""
+    with db.read() as s:
+        row = s.get(Course, course_id)
+        fields = {"title": row.title, "summary": row.summary,
+                  "audience_function": row.audience_function,
+                  "audience_site": s.scalar(select(Site.name).where(
+                      Site.id == row.audience_site_id)),
+                  "tag_ids": sorted(s.scalars(select(CourseTag.tag_id).where(
+                      CourseTag.course_id == course_id))),
+                  "owner_ids": sorted(s.scalars(select(CourseOwner.user_id).where(
+                      CourseOwner.course_id == course_id)))}
+    fields.update(changes)
+    with db.write() as s:
+        return content.update_course(s, actor=actor, course_id=course_id, **fields)
+
+
+def last_audit(db) -> SimpleNamespace:
+    with db.read() as s:
+        rec = s.scalars(select(AuditRecord).order_by(AuditRecord.id.desc())).first()
+        return SimpleNamespace(action=rec.action, entity_type=rec.entity_type,
+                               entity_id=rec.entity_id, actor_username=rec.actor_username,
+                               before=rec.before, after=rec.after)
+
+
+def course_state(db, course_id: int) -> SimpleNamespace:
+    with db.read() as s:
+        row = s.get(Course, course_id)
+        return SimpleNamespace(
+            title=row.title, summary=row.summary, function=row.audience_function,
+            site=s.scalar(select(Site.name).where(Site.id == row.audience_site_id)),
+            tags=sorted(s.scalars(select(CourseTag.tag_id).where(
+                CourseTag.course_id == course_id))),
+            owners=sorted(s.scalars(select(CourseOwner.user_id).where(
+                CourseOwner.course_id == course_id))))
+
+
+def test_an_owner_edits_every_field_of_a_course_and_it_is_audited(db, people, catalogue):
+    tomas, mei = people["trainer"], people["trainer2"]
+    cid = new_course(db, tomas, tag_ids=[catalogue.ema])
+    assert course_edit(db, tomas, cid, title="eCTD for the EU", summary="Module 1 to 5 for "
+                       "EU submissions, with worked examples.",
+                       audience_function="Regulatory Affairs", audience_site="Basel",
+                       tag_ids=[catalogue.m1], owner_ids=[tomas.id, mei.id])
+    assert course_state(db, cid) == SimpleNamespace(
+        title="eCTD for the EU", summary="Module 1 to 5 for EU submissions, with worked "
+        "examples.", function="Regulatory Affairs", site="Basel", tags=[catalogue.m1],
+        owners=sorted([tomas.id, mei.id]))
+    with db.read() as s:
+        shown = content.course(s, actor=people["trainer"], course_id=cid)
+    rec = last_audit(db)
+    assert (shown.title, shown.audience_site, shown.tags) == ("eCTD for the EU", "Basel",
+                                                               ("Module 1",))
+    assert (rec.action, rec.entity_type, rec.entity_id, rec.actor_username) == (
+        "course.updated", "course", str(cid), "tomas")
+    assert rec.before["title"] == "eCTD basics" and rec.after["title"] == "eCTD for the EU"
+    assert rec.before["tags"] == [catalogue.ema] and rec.after["tags"] == [catalogue.m1]
+    assert rec.after["owners"] == sorted([tomas.id, mei.id])
+    # Mei now owns it too and may edit it; the audit keeps only what changed.
+    assert course_edit(db, mei, cid, audience_site=None)
+    assert actions(db, "course", cid) == ["course.created", "course.updated", "course.updated"]
+    rec = last_audit(db)
+    assert (rec.before, rec.after) == ({"audience_site": "Basel"}, {"audience_site": None})
+
+
+def test_an_admin_edits_a_course_and_saving_nothing_new_stores_nothing(db, people):
+    cid = new_course(db, people["trainer"])
+    assert course_edit(db, people["admin"], cid, title="eCTD basics for everyone")
+    assert course_state(db, cid).title == "eCTD basics for everyone"
+    assert not course_edit(db, people["admin"], cid)
+    assert actions(db, "course", cid) == ["course.created", "course.updated"]
+
+
+@pytest.mark.parametrize("role", ["learner", "leader", "trainer2"])
+def test_update_course_not_enough_permissions(db, people, role):
+    """Learners, leaders and trainers who do not own the course cannot change it."""
+    cid = new_course(db, people["trainer"])
+    before = course_state(db, cid)
+    with pytest.raises(PermissionDenied):
+        course_edit(db, people[role], cid, title="Taken over by someone else",
+                    owner_ids=[people["trainer"].id, people[role].id])
+    assert course_state(db, cid) == before
+    assert actions(db, "course", cid) == ["course.created"]
+    with db.read() as s:
+        row = content.course(s, actor=people["trainer"], course_id=cid)
+    assert not content.can_edit_course(people[role], row.owner_ids)
+    assert content.can_edit_course(people["trainer"], row.owner_ids)
+    assert content.can_edit_course(people["admin"], row.owner_ids)
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"title": "  "}, "title"),
+    ({"summary": "Short"}, "summary"),
+    ({"audience_function": "Astrology"}, "audience_function"),
+    ({"audience_site": "Atlantis"}, "audience_site"),
+    ({"tag_ids": [999]}, "tags"),
+    ({"owner_ids": []}, "owners"),
+    ({"owner_ids": "learner"}, "owners"),
+])
+def test_bad_course_edit_says_which_field_and_stores_nothing(db, people, catalogue, changes,
+                                                             field):
+    cid = new_course(db, people["trainer"])
+    before = course_state(db, cid)
+    if changes.get("owner_ids") == "learner":
+        changes = {"owner_ids": [people["trainer"].id, people["learner"].id]}
+    with pytest.raises(ValidationError) as e:
+        course_edit(db, people["trainer"], cid, **changes)
+    assert e.value.field == field
+    assert course_state(db, cid) == before
+    assert actions(db, "course", cid) == ["course.created"]
+
+
+def test_an_owner_who_is_no_longer_a_trainer_may_stay_an_owner(db, people):
+    tomas, mei = people["trainer"], people["trainer2"]
+    cid = new_course(db, tomas, owner_ids=[mei.id])
+    with db.write() as s:  # Mei moves to another job
+        s.execute(delete(UserRole).where(UserRole.user_id == mei.id))
+    assert course_edit(db, tomas, cid, title="eCTD basics, second edition")
+    assert course_state(db, cid).owners == sorted([tomas.id, mei.id])
+    with pytest.raises(PermissionDenied):  # but she cannot edit it any more
+        course_edit(db, Actor(mei.id, "mei", "Mei Chen", frozenset({"learner"})), cid,
+                    title="Changed by Mei")
 
 
 # --- browse, search, inbox ---------------------------------------------------------------------

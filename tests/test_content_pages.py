@@ -14,6 +14,7 @@ from db import content, moderation
 from db.models import (
     AuditRecord,
     Comment,
+    Course,
     Flag,
     Lesson,
     LessonProgress,
@@ -119,6 +120,55 @@ def test_trainer_reorders_lessons_on_the_course_page(db, people, lesson):
     with db.read() as s:
         assert s.get(Lesson, second).position == 1
     assert at.button(key=f"lesson-{second}").label.startswith("1. Second lesson")
+
+
+@pytest.mark.parametrize("username", ["tomas", "ada"])
+def test_course_owner_or_admin_edits_the_course(db, people, lesson, username):
+    course_id = _course_of(db, lesson)
+    at = page(db, username, course=course_id)
+    assert not at.exception
+    at.button(key=f"course-edit-{course_id}").click().run()
+    form = f"edit-course-{course_id}"
+    at.text_input(key=f"{form}-title-0").input("eCTD basics for the EU")
+    at.selectbox(key=f"{form}-function-0").set_value("Regulatory Affairs")
+    at.button(key=f"{form}-save-0").click().run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["eCTD basics for the EU"]
+    assert "For Regulatory Affairs" in texts(at)
+    assert at.button(key=f"course-edit-{course_id}")  # the form is closed again
+    with db.read() as s:
+        assert s.get(Course, course_id).title == "eCTD basics for the EU"
+        assert s.scalar(select(AuditRecord.actor_username).where(
+            AuditRecord.action == "course.updated")) == username
+
+
+def test_bad_course_edit_shows_the_error_next_to_the_field(db, people, lesson):
+    course_id = _course_of(db, lesson)
+    at = page(db, "tomas", course=course_id)
+    at.button(key=f"course-edit-{course_id}").click().run()
+    form = f"edit-course-{course_id}"
+    at.text_area(key=f"{form}-summary-0").input("Short")
+    at.multiselect(key=f"{form}-owners-0").set_value([])
+    at.button(key=f"{form}-save-0").click().run()
+    assert not at.exception
+    assert "summary" in at.error[0].value.lower()
+    with db.read() as s:
+        assert s.get(Course, course_id).summary == ("Everything a new starter needs about "
+                                                    "the eCTD.")
+        assert s.scalar(select(func.count()).select_from(AuditRecord).where(
+            AuditRecord.action == "course.updated")) == 0
+    at.button(key=f"{form}-cancel-0").click().run()
+    assert not at.exception and at.button(key=f"course-edit-{course_id}")
+
+
+@pytest.mark.parametrize("username", ["lena", "mei", "lars"])
+def test_course_edit_is_not_offered_to_others(db, people, lesson, username):
+    """Learners, leaders and trainers who do not own the course see no edit button."""
+    course_id = _course_of(db, lesson)
+    at = page(db, username, course=course_id)
+    assert not at.exception
+    assert not [b for b in at.button if (b.key or "").startswith("course-edit-")]
+    assert not [b for b in at.button if (b.key or "").startswith("edit-course-")]
 
 
 def _course_of(db, lesson_id: int) -> int:
