@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import platform
 import statistics
@@ -37,10 +38,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 # The app refuses to start without a cookie key; the bench signs in without cookies.
 os.environ.setdefault("AUTH_COOKIE_KEY", "bench-" + uuid.uuid4().hex * 2)
-# Bare-mode warnings ("missing ScriptRunContext") on every AppTest run would bury the report.
-os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")
 
 import streamlit as st  # noqa: E402
+from streamlit import logger as streamlit_logger  # noqa: E402
 
 from bench import apptest  # noqa: E402
 from db import migrate, seed  # noqa: E402
@@ -48,6 +48,8 @@ from db.session import Database  # noqa: E402
 from db.stats import count_statements  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results.json"
+_NOISY = ("streamlit.runtime.scriptrunner_utils.script_run_context",
+          "streamlit.runtime.caching.cache_data_api")
 
 
 def log(message: str) -> None:
@@ -420,6 +422,11 @@ def main(argv: list[str] | None = None) -> int:
                    choices=["pages", "writes", "floor"], help="leave a part out")
     p.add_argument("--out", default=str(RESULTS))
     args = p.parse_args(argv)
+    # Bare-mode warnings ("missing ScriptRunContext", "No runtime found") on every AppTest run
+    # would bury the report.
+    streamlit_logger.set_log_level("error")
+    for name in _NOISY:
+        logging.getLogger(name).disabled = True
 
     engines = {}
     if not args.no_sqlite:
