@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Select, func, select, text
 from sqlalchemy.orm import Session
 
-from db.actors import Actor
+from db.actors import Actor, require
 from db.models import AuditRecord, utcnow
 
 GENESIS = "0" * 64
@@ -124,9 +124,10 @@ def _filtered(f: TrailFilter) -> Select:
     return q
 
 
-def trail(session: Session, *, filters: TrailFilter, before_id: int | None = None,
+def trail(session: Session, *, actor: Actor, filters: TrailFilter, before_id: int | None = None,
           limit: int = 50) -> list[dict]:
-    """One page of the trail, newest first (keyset on id)."""
+    """One page of the trail, newest first (keyset on id); admins only."""
+    require(actor, "admin")
     q = _filtered(filters)
     if before_id is not None:
         q = q.where(AuditRecord.id < before_id)
@@ -134,18 +135,22 @@ def trail(session: Session, *, filters: TrailFilter, before_id: int | None = Non
     return [_as_dict(r) for r in rows]
 
 
-def count(session: Session, *, filters: TrailFilter) -> int:
+def count(session: Session, *, actor: Actor, filters: TrailFilter) -> int:
+    require(actor, "admin")
     sub = _filtered(filters).with_only_columns(AuditRecord.id).subquery()
     return session.scalar(select(func.count()).select_from(sub)) or 0
 
 
-def actions(session: Session) -> list[str]:
+def actions(session: Session, *, actor: Actor) -> list[str]:
     """Every action name that occurs, for the filter box."""
+    require(actor, "admin")
     return list(session.scalars(select(AuditRecord.action).distinct().order_by(AuditRecord.action)))
 
 
-def export_rows(session: Session, *, filters: TrailFilter, batch: int = 5000) -> Iterator[dict]:
-    """Every matching record, oldest first, streamed in batches for CSV export."""
+def export_rows(session: Session, *, actor: Actor, filters: TrailFilter,
+                batch: int = 5000) -> Iterator[dict]:
+    """Every matching record, oldest first, streamed in batches for CSV export; admins only."""
+    require(actor, "admin")
     last_id = 0
     while True:
         rows = session.scalars(

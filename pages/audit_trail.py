@@ -21,7 +21,7 @@ def _first_page() -> None:
 
 
 with db.read() as s:
-    known_actions = audit.actions(s)
+    known_actions = audit.actions(s, actor=actor)
 c1, c2, c3, c4 = st.columns([2, 2, 2, 3])
 who = c1.text_input("Username", key="a-actor", on_change=_first_page).strip().lower()
 action = c2.selectbox("Action", known_actions, index=None, key="a-action", on_change=_first_page)
@@ -37,8 +37,8 @@ filters = audit.TrailFilter(actor=who or None, action=action, entity_type=entity
 
 pages = st.session_state.setdefault("a-pages", [None])
 with db.read() as s:
-    total = audit.count(s, filters=filters)
-    rows = audit.trail(s, filters=filters, before_id=pages[-1], limit=50)
+    total = audit.count(s, actor=actor, filters=filters)
+    rows = audit.trail(s, actor=actor, filters=filters, before_id=pages[-1], limit=50)
 st.caption(f"{total:,} matching records; page {len(pages)}.")
 if rows:
     st.dataframe(rows, hide_index=True, column_config={"hash": None})
@@ -56,7 +56,7 @@ if b3.button("Prepare CSV export", key="a-export", icon=":material/download:"):
     bar = st.progress(0.0, text="Writing CSV ...")
     with db.read() as s:
         st.session_state["a-csv"] = to_csv(
-            audit.export_rows(s, filters=filters),
+            audit.export_rows(s, actor=actor, filters=filters),
             on_progress=lambda n: bar.progress(min(n / max(total, 1), 1.0),
                                                text=f"{n:,} of {total:,} records"))
     bar.empty()

@@ -23,7 +23,7 @@ def test_each_change_adds_a_chained_record(db):
     add_person(db, "anna", "learner")
     add_person(db, "ben", "trainer")
     with db.read() as s:
-        rows = audit.trail(s, filters=audit.TrailFilter(action="user.created"))
+        rows = audit.trail(s, actor=SYSTEM, filters=audit.TrailFilter(action="user.created"))
         result = audit.verify(s)
     assert [r["actor"] for r in rows] == ["system", "system"]
     assert {r["entity_id"] for r in rows} == {"1", "2"}
@@ -63,11 +63,12 @@ def test_trail_filters_and_keyset_pages(db):
             audit.record(s, actor=SYSTEM, action="test.step", entity_type="thing", entity_id=i,
                          after={"n": i}, reason=f"step {i}")
     with db.read() as s:
-        first = audit.trail(s, filters=audit.TrailFilter(action="test.step"), limit=3)
-        second = audit.trail(s, filters=audit.TrailFilter(action="test.step"),
+        first = audit.trail(s, actor=SYSTEM, filters=audit.TrailFilter(action="test.step"), limit=3)
+        second = audit.trail(s, actor=SYSTEM, filters=audit.TrailFilter(action="test.step"),
                              before_id=first[-1]["id"], limit=3)
-        one = audit.trail(s, filters=audit.TrailFilter(entity_type="thing", entity_id="4"))
-        total = audit.count(s, filters=audit.TrailFilter(action="test.step"))
+        one = audit.trail(s, actor=SYSTEM,
+                          filters=audit.TrailFilter(entity_type="thing", entity_id="4"))
+        total = audit.count(s, actor=SYSTEM, filters=audit.TrailFilter(action="test.step"))
     assert [r["entity_id"] for r in first + second] == ["6", "5", "4", "3", "2", "1"]
     assert [r["reason"] for r in one] == ["step 4"]
     assert total == 7

@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 
 from db import audit, content, gamification, points, seed
 from db import demo_text as txt
-from db.actors import Actor
+from db.actors import SYSTEM, Actor
 from db.errors import Conflict
 from db.migrate import upgrade
 from db.models import FUNCTIONS, Base, Signature, Submission, User, utcnow
@@ -413,7 +413,7 @@ def test_text_is_believable_markdown_with_https_links_only(s):
 def test_one_audit_record_describes_the_seed(demo, s):
     rows = _rows(s, "SELECT actor_username, action, entity_type FROM audit_log")
     assert rows == [("system", "demo.seeded", "database")]
-    after = audit.trail(s, filters=audit.TrailFilter())[0]["after"]
+    after = audit.trail(s, actor=SYSTEM, filters=audit.TrailFilter())[0]["after"]
     assert '"scale": "demo"' in after and '"seed": 2026' in after
     assert audit.verify(s).ok
 
