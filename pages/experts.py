@@ -3,13 +3,28 @@
 import streamlit as st
 
 from components import post_widgets as w
+from components.analytics_widgets import data_version
 from components.auth import require_role
 from components.data import database
 from db import experts, qa
+from db.actors import Actor
 from db.errors import ServiceError
 from db.models import FUNCTIONS
 
 actor = require_role()
+SHOWN = 25
+
+
+@st.cache_data(ttl=600, max_entries=200, show_spinner=False)
+def ranking(tag: str | None, site: str | None, function: str | None, version: str,
+            _actor: Actor) -> list[experts.Expert]:
+    """The ranking is the same for everyone (one more row, to leave out whoever looks), and
+    aggregates every answer: computed once per filter and data version, not on every rerun."""
+    with database().read() as s:
+        return experts.find(s, actor=_actor, tag=tag, site=site, function=function,
+                            limit=SHOWN + 1)
+
+
 db = database()
 st.title("Find an expert")
 st.caption("Who knows a topic, judged by their answers here: accepted answers first, then the "
@@ -29,13 +44,13 @@ function = c3.selectbox("Function", FUNCTIONS, index=None, placeholder="All func
 
 question_param = w.query_int("q")
 with db.read() as s:
-    people = experts.find(s, actor=actor, tag=tag, site=site, function=function,
-                          exclude=(actor.id,))
     questions = dict(qa.my_questions(s, actor=actor))
     if question_param is not None and question_param not in questions:
         title = qa.title_of(s, actor=actor, question_id=question_param)
         if title:
             questions = {question_param: title, **questions}
+people = [e for e in ranking(tag, site, function, data_version(), actor)
+          if e.user_id != actor.id][:SHOWN]
 
 if not people:
     st.info("Nobody matches yet: no answers on this topic from this site or function. Widen "
