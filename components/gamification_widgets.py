@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from components import forms
+from components.analytics_widgets import data_version
 from components.data import database
 from components.suggestion_widgets import ago, plain
 from db import gamification as gm
@@ -139,13 +140,37 @@ def _lb_first() -> None:
     st.session_state["lb-pages"] = [None]
 
 
-def people_board(actor: Actor, period: str, site: int | None, function: str | None) -> None:
-    pages = st.session_state.setdefault("lb-pages", [None])
+# The boards rank everyone's points in the period: the same for every viewer, so computed once
+# per filter, page and data version (any write that awards or voids points changes it). The
+# short TTL moves "this week" and "this month" on at their boundaries.
+@st.cache_data(ttl=60, max_entries=200, show_spinner=False)
+def _board(period: str, site: int | None, function: str | None, after: tuple | None,
+           version: str) -> list[gm.LeaderRow]:
     with database().read() as s:
-        rank, pts = gm.standing(s, user_id=actor.id, period=period, site_id=site,
-                                function=function)
-        rows = gm.leaderboard(s, period=period, site_id=site, function=function,
-                              after=pages[-1], limit=PAGE)
+        return gm.leaderboard(s, period=period, site_id=site, function=function, after=after,
+                              limit=PAGE)
+
+
+@st.cache_data(ttl=60, max_entries=2000, show_spinner=False)
+def _standing(user_id: int, period: str, site: int | None, function: str | None,
+              version: str) -> tuple[int | None, int]:
+    with database().read() as s:
+        return gm.standing(s, user_id=user_id, period=period, site_id=site, function=function)
+
+
+@st.cache_data(ttl=60, max_entries=20, show_spinner=False)
+def _teams(period: str, by: str, version: str) -> list[gm.TeamRow]:
+    with database().read() as s:
+        return gm.team_totals(s, period=period, by=by)
+
+
+def people_board(actor: Actor, period: str, site: int | None, function: str | None,
+                 version: str | None = None) -> None:
+    """`version`: the data version, when the page has read it already on this run."""
+    pages = st.session_state.setdefault("lb-pages", [None])
+    version = version or data_version()
+    rank, pts = _standing(actor.id, period, site, function, version)
+    rows = _board(period, site, function, pages[-1], version)
     c1, c2, _ = st.columns([1, 1, 2])
     c1.metric("Your place", f"#{rank}" if rank else "-",
               help=None if rank else "Earn points in this period to appear on the board.")
@@ -173,9 +198,8 @@ def people_board(actor: Actor, period: str, site: int | None, function: str | No
         st.rerun()
 
 
-def team_board(period: str, by: str) -> None:
-    with database().read() as s:
-        rows = gm.team_totals(s, period=period, by=by)
+def team_board(period: str, by: str, version: str | None = None) -> None:
+    rows = _teams(period, by, version or data_version())
     if not rows:
         st.info("No sites or functions yet.")
         return

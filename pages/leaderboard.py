@@ -12,10 +12,11 @@ st.caption("Points come from asking, answering, accepted answers, upvotes receiv
            "lesson proposals and suggestions. Mandatory training and votes within small "
            "groups who mostly vote for each other earn nothing; daily caps stop farming.")
 period, site, function = gw.board_filters()
+version = gw.data_version()  # read once: the three boards are cached on it
 people, sites, functions = st.tabs(["People", "Sites", "Functions"])
 with people:
-    gw.people_board(actor, period, site, function)
+    gw.people_board(actor, period, site, function, version)
 with sites:
-    gw.team_board(period, "site")
+    gw.team_board(period, "site", version)
 with functions:
-    gw.team_board(period, "function")
+    gw.team_board(period, "function", version)
