@@ -2,15 +2,15 @@
 
 Reads use `db.read()`; anything that changes state uses `db.write()`, one transaction that the
 caller owns. On SQLite a write transaction starts with BEGIN IMMEDIATE: pysqlite otherwise begins
-lazily and a read-then-write transaction can fail at once with "database is locked". SQLite takes
-one writer at a time, so one process's writers also queue on a lock (see `Database.write`).
+lazily and a read-then-write transaction can fail at once with "database is locked". A process's
+writers queue in arrival order for a few write slots (one on SQLite), see `Database.write`.
 """
 
 from __future__ import annotations
 
 import os
-import sqlite3
 import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +20,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///data/app.db"
-WRITE_WAIT_SECONDS = 30  # as long as SQLite's busy timeout
+POOL_SIZE = 10  # PostgreSQL: connections kept open, plus as many again under bursts
+WRITE_WAIT_SECONDS = 30  # as long as SQLite's busy timeout and the pool's timeout
 
 
 def database_url() -> str:
@@ -37,7 +38,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_SIZE)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -70,10 +71,11 @@ class Database:
         )
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
         self._writer = sessionmaker(writer_bind, expire_on_commit=False)
-        # SQLite's busy handler sleeps and retries, so with many waiting writers some starve
-        # past the busy timeout ("database is locked") while each holds a pooled connection.
-        # Queued on a lock, they wait without a connection and are woken as soon as it is free.
-        self._write_lock = threading.RLock() if self.is_sqlite else None
+        # Many writers at once (50 people voting) otherwise wait where it is unfair: in SQLite's
+        # busy handler (sleep and retry), in the pool (a woken waiter that loses the race goes
+        # to the back) and on PostgreSQL row locks (a newcomer can take a row just freed). Some
+        # then wait past 30 s and fail. Here they wait in arrival order, without a connection.
+        self._write_slots = _FairSlots(1 if self.is_sqlite else POOL_SIZE)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -92,17 +94,46 @@ class Database:
 
     @contextmanager
     def _one_writer(self) -> Iterator[None]:
-        lock = self._write_lock
-        if lock is None:
-            yield
-            return
-        if not lock.acquire(timeout=WRITE_WAIT_SECONDS):
-            raise OperationalError("BEGIN IMMEDIATE", None,
-                                   sqlite3.OperationalError("database is locked"))
+        if not self._write_slots.acquire(WRITE_WAIT_SECONDS):
+            # A database error, so that forms say "Not saved" as for any other failed write.
+            raise OperationalError("BEGIN", None, TimeoutError(
+                f"no write slot free within {WRITE_WAIT_SECONDS} s: the database is too busy"))
         try:
             yield
         finally:
-            lock.release()
+            self._write_slots.release()
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class _FairSlots:
+    """A semaphore that serves waiters strictly in arrival order: a freed slot is handed to
+    the longest waiter, never to a newcomer."""
+
+    def __init__(self, slots: int) -> None:
+        self._free = slots
+        self._waiting: deque[threading.Event] = deque()
+        self._lock = threading.Lock()
+
+    def acquire(self, timeout: float) -> bool:
+        with self._lock:
+            if self._free and not self._waiting:
+                self._free -= 1
+                return True
+            turn = threading.Event()
+            self._waiting.append(turn)
+        if turn.wait(timeout):
+            return True
+        with self._lock:
+            if turn.is_set():  # handed over just as the wait ran out
+                return True
+            self._waiting.remove(turn)
+            return False
+
+    def release(self) -> None:
+        with self._lock:
+            if self._waiting:
+                self._waiting.popleft().set()
+            else:
+                self._free += 1
