@@ -169,10 +169,10 @@ def _queries(stmts) -> list[dict]:
     return [{"ms": ms(s.seconds), "sql": " ".join(s.sql.split())[:300]} for s in stmts.statements]
 
 
-def measure_page(db: Database, case: apptest.Case, reruns: int) -> dict:
+def measure_page(db: Database, case: apptest.Case, reruns: int, timeout: float) -> dict:
     """Cold run, warm reruns and a new session for one page x role."""
     _clear_caches()
-    at = apptest.go_to(apptest.new_session(db, case.role), case)
+    at = apptest.go_to(apptest.new_session(db, case.role, timeout), case)
     cold, cold_stmts = _timed_run(at)
     problems = apptest.exceptions(at) + [e.value for e in at.error]
     warm, warm_counts, warm_slowest = [], [], 0.0
@@ -185,7 +185,7 @@ def measure_page(db: Database, case: apptest.Case, reruns: int) -> dict:
     size = sent_bytes(at)
     problems += apptest.exceptions(at)
     # A new visitor: caches warm, session state empty (Home first, as app.py opens there).
-    fresh = apptest.go_to(apptest.new_session(db, case.role), case)
+    fresh = apptest.go_to(apptest.new_session(db, case.role, timeout), case)
     new_session, new_stmts = _timed_run(fresh)
     return {
         "page": case.spec.file, "role": case.role, "case": case.id,
@@ -203,19 +203,27 @@ def measure_page(db: Database, case: apptest.Case, reruns: int) -> dict:
     }
 
 
-def bench_pages(db: Database, reruns: int, only: str | None) -> list[dict]:
+def bench_pages(db: Database, reruns: int, only: str | None, timeout: float,
+                saved: Callable[[list[dict]], None]) -> list[dict]:
     chosen = apptest.cases() + list(apptest.linked_cases(db).values())
     if only:
         chosen = [c for c in chosen if only in c.id]
-    results = []
+    results: list[dict] = []
     with apptest.steady_navigation():
         for n, case in enumerate(chosen, 1):
-            r = measure_page(db, case, reruns)
+            try:
+                r = measure_page(db, case, reruns, timeout)
+            except RuntimeError as e:  # AppTest's timeout: note it and go on
+                r = {"page": case.spec.file, "role": case.role, "case": case.id,
+                     "query": dict(case.query), "failed": str(e)}
+                log(f"  [{n}/{len(chosen)}] {case.id}: FAILED {e}")
+            else:
+                log(f"  [{n}/{len(chosen)}] {case.id}: cold {r['cold_ms']:.0f} ms, warm "
+                    f"{r['warm_ms_p50']:.0f} ms, new session {r['new_session_ms']:.0f} ms, "
+                    f"{r['warm_statements']} statements, chart rows {r['chart_rows_max']}"
+                    + (f"  PROBLEM {r['problems']}" if r["problems"] else ""))
             results.append(r)
-            log(f"  [{n}/{len(chosen)}] {case.id}: cold {r['cold_ms']:.0f} ms, warm "
-                f"{r['warm_ms_p50']:.0f} ms, new session {r['new_session_ms']:.0f} ms, "
-                f"{r['warm_statements']} statements, chart rows {r['chart_rows_max']}"
-                + (f"  PROBLEM {r['problems']}" if r["problems"] else ""))
+            saved(results)
     _clear_caches()
     return results
 
@@ -384,6 +392,10 @@ def markdown(results: dict) -> str:
                   "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
         for p in r.get("pages", []):
             link = p["case"].split("?", 1)[1] if "?" in p["case"] else ""
+            if "failed" in p:
+                lines.append(f"| {Path(p['page']).stem}{' ?' + link if link else ''} | "
+                             f"{p['role']} | {p['failed']} | | | | | | |")
+                continue
             lines.append(
                 f"| {Path(p['page']).stem}{' ?' + link if link else ''} | {p['role']} | "
                 f"{p['cold_ms']:.0f} | {p['warm_ms_p50']:.0f} | {p['new_session_ms']:.0f} | "
@@ -418,6 +430,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--writers", type=int, default=8)
     p.add_argument("--writes", type=int, default=25, help="writes of each kind per writer")
     p.add_argument("--only", help="only the page cases whose id contains this")
+    p.add_argument("--timeout", type=float, default=900,
+                   help="seconds one page run may take before it counts as failed")
     p.add_argument("--skip", action="append", default=[],
                    choices=["pages", "writes", "floor"], help="leave a part out")
     p.add_argument("--out", default=str(RESULTS))
@@ -439,6 +453,12 @@ def main(argv: list[str] | None = None) -> int:
                "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                            "load": os.getloadavg()[0] if hasattr(os, "getloadavg") else None},
                "engines": {}}
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    def save() -> None:
+        out.write_text(json.dumps(results, indent=1, default=str) + "\n")
+
     for engine, url in engines.items():
         log(f"{engine}:")
         r = results["engines"][engine] = prepare(url, args.scale)
@@ -446,20 +466,24 @@ def main(argv: list[str] | None = None) -> int:
         db = Database(url)
         try:
             if "pages" not in args.skip:
-                r["pages"] = bench_pages(db, args.reruns, args.only)
+                def pages_so_far(pages: list[dict], r: dict = r) -> None:
+                    r["pages"] = pages
+                    save()
+
+                bench_pages(db, args.reruns, args.only, args.timeout, pages_so_far)
             if "writes" not in args.skip:
                 r["writes"] = bench_writes(db, args.writers, args.writes)
+                save()
             if "floor" not in args.skip:
                 r["floor"] = bench_floor(db, date.today())
+                save()
         finally:
             db.dispose()
             from components import data
 
             st.cache_resource.clear()
             data._ready.clear()
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=1, default=str) + "\n")
+    save()
     table = markdown(results)
     out.with_suffix(".md").write_text(table)
     print(table)
