@@ -77,6 +77,15 @@ def sign_in_form() -> Actor | None:
     notice = st.session_state.pop("auth_notice", None)
     if notice:
         st.info(notice)
+    token = _cookie(cookie_model.cookie_name)
+    if token and not st.session_state.get("logout"):
+        with db.read() as s:
+            live = signin.resume_from_cookie(s, cookie_token=token) is not None
+        if not live:
+            # A cookie whose session has ended (signed out elsewhere, deactivated, password
+            # changed): the library must not sign in from it, and for a deactivated person it
+            # would fail outright (their name is no longer in the credentials it was given).
+            st.session_state["logout"] = True
     authenticator.login(location="main", key="sign-in", fields={
         "Form name": "Sign in", "Username": "Username", "Password": "Password",
         "Login": "Sign in"})

@@ -131,5 +131,7 @@ def idle(page, timeout: float = 60000) -> None:
 
 
 def shot(page, name: str) -> None:
+    """A full-page screenshot for CI to keep, once the page has finished drawing."""
+    idle(page)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
