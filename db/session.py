@@ -38,7 +38,12 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_SIZE)
+    # Fail fast instead of hanging when the server is unreachable or the network dies mid-query:
+    # a bounded connect and TCP keepalives (no statement timeout: seeding runs long statements).
+    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_SIZE,
+                         connect_args={"connect_timeout": 10, "keepalives": 1,
+                                       "keepalives_idle": 30, "keepalives_interval": 10,
+                                       "keepalives_count": 3})
 
 
 def _configure_sqlite(engine: Engine) -> None:
