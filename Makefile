@@ -51,3 +51,12 @@ BENCH_SCALE ?= medium
 bench: $(STAMP)
 	@$(BIN)/python -c "import duckdb" 2>/dev/null || $(BIN)/python -m pip install -q -e ".[bench]"
 	$(BIN)/python -m bench.run --scale $(BENCH_SCALE) $(BENCH_ARGS)
+
+# Issue 8's slow parts against a real server (README, "Soak"): 100 sessions with think time and
+# a closed loop through bench/load.py, then the full-size vote race. SOAK_URL picks the database.
+SOAK_URL ?= sqlite:///data/soak.db
+.PHONY: soak
+soak: $(STAMP)
+	$(BIN)/python -m pip install -q -e ".[dev,bench]"
+	$(BIN)/python -m bench.soak --url "$(SOAK_URL)"
+	VOTE_OPERATIONS=200 $(BIN)/python -m pytest -q -p no:randomly tests/test_concurrency.py
