@@ -384,7 +384,10 @@ def bench_floor(db: Database, today: date) -> dict:
 # --- report -------------------------------------------------------------------------------------
 
 def markdown(results: dict) -> str:
-    lines = []
+    m = results["machine"]
+    lines = [f"Measured {results['when']} on {m['cpus']} CPUs (load {m['load']:.1f} at the "
+             f"start), Python {m['python']}: `python -m bench.run --scale {results['scale']}`.",
+             ""]
     for engine, r in results["engines"].items():
         lines += [f"### {engine} ({results['scale']})", "",
                   "| page | role | cold ms | warm p50 ms | new session ms | statements | "
