@@ -334,10 +334,20 @@ def ask_view(db, actor: Actor) -> None:
 # --- one question ---------------------------------------------------------------------------
 
 
+def _answers_shown_key(question_id: int) -> str:
+    return f"qa-answers-shown-{question_id}"
+
+
+def _show_more_answers(question_id: int, shown: int) -> None:
+    st.session_state[_answers_shown_key(question_id)] = shown + qa.ANSWER_PAGE
+
+
 def question_view(db, actor: Actor, question_id: int) -> None:
+    limit = st.session_state.get(_answers_shown_key(question_id), qa.ANSWER_PAGE)
     try:
         with db.read() as s:
-            d = qa.question_detail(s, actor=actor, question_id=question_id)
+            d = qa.question_detail(s, actor=actor, question_id=question_id, limit=limit,
+                                   pinned_answer_id=query_int("answer"))
     except NotFound:
         st.title("Questions")
         st.warning("This question does not exist, or a moderator has removed it.",
@@ -352,14 +362,22 @@ def question_view(db, actor: Actor, question_id: int) -> None:
     q = d.question
     st.caption(f"Asked by {plain(q.author)} {ago(q.created_at)}"
                + (f" · edited {ago(q.edited_at)}" if q.edited_at else "")
-               + f" · {plural(len(d.answers), 'answer')}")
+               + f" · {plural(d.answer_count, 'answer')}")
     post_block(d, q, actor)
-    st.subheader(plural(len(d.answers), "answer"), anchor=False)
+    st.subheader(plural(d.answer_count, "answer"), anchor=False)
     if not d.answers:
         st.info("No answers yet. If you know something that helps, even part of it, say so. "
                 "Or invite someone who knows.", icon=":material/forum:")
+    elif d.more_answers:
+        st.caption("The accepted answer first, then the best voted.")
     for a in d.answers:
         post_block(d, a, actor)
+    if d.more_answers:
+        st.caption(f"Showing {len(d.answers)} of {plural(d.answer_count, 'answer')}.")
+        st.button(f"Show more answers ({min(d.more_answers, qa.ANSWER_PAGE)} of "
+                  f"{d.more_answers} more)", key="qa-more-answers",
+                  icon=":material/expand_more:", on_click=_show_more_answers,
+                  args=(d.id, len(d.answers)))
     if q.status == "visible":
         _answer_form(db, actor, d)
     show_dialog()
@@ -540,8 +558,10 @@ def _answer_form(db, actor: Actor, d: qa.QuestionDetail) -> None:
             with db.write() as s:
                 return qa.answer(s, actor=actor, question_id=d.id, body=body)
 
-        if forms.submit("answer-form", post, success="Your answer is posted."):
+        aid = forms.submit("answer-form", post, success="Your answer is posted.")
+        if aid:
             reset_later("answer-body")
+            st.query_params["answer"] = str(aid)  # shown right after the accepted one
             st.rerun()
 
 

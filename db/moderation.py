@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, literal, or_, select, true, tuple_, update
-from sqlalchemy.orm import Session
+from sqlalchemy import case, func, literal, or_, select, true, tuple_, union_all, update
+from sqlalchemy.orm import Session, aliased
 
 from db import audit, notify, points
 from db.actors import Actor, require
@@ -277,38 +277,43 @@ class QueueItem:
     context: tuple[str, int] | None
 
 
-def _content(session: Session, etype: str, ids: list[int]) -> dict[int, dict]:
-    """Status, author, text and context of some items of one kind, in one query."""
-    kind = _FLAGGABLE[etype]
-    m = kind.model
-    cols = [m.id.label("id"), getattr(m, kind.status).label("status"),
-            User.name.label("author"),
-            (Suggestion.description if m is Suggestion else m.body).label("body"),
-            (m.title if m in (Question, Suggestion) else literal("")).label("title")]
-    if m is Answer:
-        cols += [literal("question").label("ctype"), Answer.question_id.label("cid")]
-    elif m is Comment:
-        cols += [Comment.entity_type.label("ctype"), Comment.entity_id.label("cid")]
-    else:
-        cols += [literal(etype).label("ctype"), m.id.label("cid")]
-    rows = session.execute(select(*cols).join(User, User.id == m.author_id)
-                           .where(m.id.in_(ids))).all()
-    found = {r.id: r._asdict() for r in rows}
-    # A comment on an answer is read on the answer's question page.
-    on_answers = {r["cid"] for r in found.values() if r["ctype"] == "answer"}
-    if on_answers:
-        owner = dict(session.execute(select(Answer.id, Answer.question_id)
-                                     .where(Answer.id.in_(on_answers))).all())
-        for r in found.values():
-            if r["ctype"] == "answer":
-                r["ctype"], r["cid"] = "question", owner.get(r["cid"])
-    return found
+def _content(session: Session, wanted: dict[str, list[int]]) -> dict[tuple[str, int], dict]:
+    """Status, author, text and context of the wanted items of every kind, in one statement."""
+    parts = []
+    for etype, ids in wanted.items():
+        kind = _FLAGGABLE[etype]
+        m = kind.model
+        cols = [literal(etype).label("etype"), m.id.label("id"),
+                getattr(m, kind.status).label("status"), User.name.label("author"),
+                (Suggestion.description if m is Suggestion else m.body).label("body"),
+                (m.title if m in (Question, Suggestion) else literal("")).label("title")]
+        q = select().join_from(m, User, User.id == m.author_id)
+        if m is Answer:
+            cols += [literal("question").label("ctype"), Answer.question_id.label("cid")]
+        elif m is Comment:
+            # A comment on an answer is read on the answer's question page.
+            parent = aliased(Answer)
+            on_answer = Comment.entity_type == "answer"
+            cols += [case((on_answer, literal("question")), else_=Comment.entity_type)
+                     .label("ctype"),
+                     case((on_answer, parent.question_id), else_=Comment.entity_id)
+                     .label("cid")]
+            q = q.outerjoin(parent, on_answer & (parent.id == Comment.entity_id))
+        else:
+            cols += [literal(etype).label("ctype"), m.id.label("cid")]
+        parts.append(q.add_columns(*cols).where(m.id.in_(ids)))
+    if not parts:
+        return {}
+    stmt = parts[0] if len(parts) == 1 else union_all(*parts)
+    return {(r.etype, r.id): r._asdict() for r in session.execute(stmt)}
 
 
 @dataclass(frozen=True)
 class QueuePage:
     items: list[QueueItem]
     next_cursor: tuple[int, int, int] | None  # pass back as `after`; None on the last page
+    total: int = 0  # items with open flags in the whole queue (as queue_summary)
+    waiting: int = 0  # of which hidden pending review
 
 
 def _status_of(etype_col, eid_col):
@@ -321,7 +326,8 @@ def _status_of(etype_col, eid_col):
 def queue(session: Session, *, actor: Actor, after: tuple[int, int, int] | None = None,
           limit: int = 20) -> QueuePage:
     """A page of items with open flags: those hidden pending review first, then the most
-    reported, the earliest reported first (keyset on (hidden first, -flags, first flag id))."""
+    reported, the earliest reported first (keyset on (hidden first, -flags, first flag id)),
+    with the queue's totals (queue_summary) read in the same statement: three statements."""
     require(actor, *MODERATORS)
     grouped = (select(Flag.entity_type, Flag.entity_id, func.count().label("n"),
                       func.min(Flag.created_at).label("first"),
@@ -329,20 +335,29 @@ def queue(session: Session, *, actor: Actor, after: tuple[int, int, int] | None 
                .where(Flag.resolved_at.is_(None), Flag.entity_type.in_(list(_FLAGGABLE)))
                .group_by(Flag.entity_type, Flag.entity_id).subquery())
     pending = _status_of(grouped.c.entity_type, grouped.c.entity_id) == "hidden_pending_review"
-    ranked = select(grouped, case((pending, 0), else_=1).label("rank"),
-                    (-grouped.c.n).label("neg_n")).subquery()
+    rank = case((pending, 0), else_=1)
+    # The totals are window functions over the whole queue, computed before the keyset filter.
+    ranked = select(grouped, rank.label("rank"), (-grouped.c.n).label("neg_n"),
+                    func.count().over().label("total"),
+                    func.sum(1 - rank).over().label("waiting")).subquery()
     key = (ranked.c.rank, ranked.c.neg_n, ranked.c.first_id)
     q = select(ranked)
     if after is not None:
         q = q.where(tuple_(*key) > tuple_(*after))
     rows = session.execute(q.order_by(*key).limit(limit + 1)).all()
+    if rows:
+        total, waiting = int(rows[0].total), int(rows[0].waiting or 0)
+    elif after is not None:  # past the last item (they were decided meanwhile): count apart
+        total, waiting = queue_summary(session, actor=actor)
+    else:
+        total = waiting = 0
     more = len(rows) > limit
     groups = rows[:limit]
     cursor = (groups[-1].rank, groups[-1].neg_n, groups[-1].first_id) if more else None
     wanted: dict[str, list[int]] = {}
     for g in groups:
         wanted.setdefault(g.entity_type, []).append(g.entity_id)
-    content = {etype: _content(session, etype, ids) for etype, ids in wanted.items()}
+    content = _content(session, wanted)
     reasons: dict[tuple[str, int], list[str]] = {}
     if groups:
         pairs = {(g.entity_type, g.entity_id) for g in groups}
@@ -355,14 +370,14 @@ def queue(session: Session, *, actor: Actor, after: tuple[int, int, int] | None 
                 reasons.setdefault((r.entity_type, r.entity_id), []).append(r.reason)
     items = []
     for g in groups:
-        c = content[g.entity_type].get(g.entity_id)
+        c = content.get((g.entity_type, g.entity_id))
         if c is None:
             continue
         items.append(QueueItem(
             g.entity_type, g.entity_id, c["status"], g.n, g.first,
             tuple(reasons.get((g.entity_type, g.entity_id), ())), c["author"], c["title"] or "",
             c["body"], (c["ctype"], c["cid"]) if c["cid"] is not None else None))
-    return QueuePage(items, cursor)
+    return QueuePage(items, cursor, total, waiting)
 
 
 def open_flag_count(session: Session, *, actor: Actor) -> int:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import DateTime, delete, exists, func, insert, literal, or_, select, tuple_
+from sqlalchemy import DateTime, case, delete, exists, func, insert, literal, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -46,6 +46,7 @@ COMMENT_MIN, COMMENT_MAX = 2, 1_000
 MAX_TAGS = 5
 SORTS = ("newest", "active", "top", "unanswered")
 PAGE_SIZE = 20
+ANSWER_PAGE = 20  # answers shown at first on a question page, and added per "more"
 _TAG = re.compile(r"^[^\W_](?:[\w.-]{0,38}[^\W_])?$")
 _MENTION = re.compile(r"(?<![\w@/.])@([A-Za-z0-9][A-Za-z0-9._-]{1,63})")
 
@@ -115,6 +116,12 @@ class QuestionDetail:
     can_accept: bool = False
     can_edit: bool = False
     accepted_answer_id: int | None = None
+    answer_count: int = 0  # answers this person may see in all; `answers` holds a page of them
+
+    @property
+    def more_answers(self) -> int:
+        """How many answers are not in this page."""
+        return max(self.answer_count - len(self.answers), 0)
 
 
 @dataclass(frozen=True)
@@ -730,22 +737,46 @@ def _seen_by(actor: Actor, model):
                & model.status.in_(("hidden_pending_review", "hidden")))
 
 
-def question_detail(session: Session, *, actor: Actor, question_id: int) -> QuestionDetail:
-    """One question with its tags, lesson, answers, comments and this person's votes."""
+def question_detail(session: Session, *, actor: Actor, question_id: int,
+                    limit: int | None = ANSWER_PAGE,
+                    pinned_answer_id: int | None = None) -> QuestionDetail:
+    """One question with its tags, lesson, a page of answers, their comments and this person's
+    votes, in four statements however many answers there are.
+
+    Answers come accepted first, then `pinned_answer_id` (a deep link, or one just posted),
+    then by score, oldest first among equals; `limit` of them (None: all).
+    `answer_count` is how many answers this person may see in all."""
     _member(actor)
+    lesson_t = (select(LessonRevision.title)
+                .join(Lesson, Lesson.published_revision_id == LessonRevision.id)
+                .where(Lesson.id == Question.lesson_id).scalar_subquery())
+    following = exists().where(Follow.user_id == actor.id, Follow.entity_type == "question",
+                               Follow.entity_id == Question.id)
+    my_vote = (select(Vote.value).where(Vote.user_id == actor.id, Vote.entity_type == "question",
+                                        Vote.entity_id == Question.id).scalar_subquery())
+    n_answers = (select(func.count()).select_from(Answer)
+                 .where(Answer.question_id == Question.id, _seen_by(actor, Answer))
+                 .scalar_subquery())
     row = session.execute(
-        select(Question, User.name).join(User, User.id == Question.author_id)
+        select(Question, User.name, lesson_t.label("lesson"), following.label("following"),
+               my_vote.label("my_vote"), n_answers.label("n_answers"))
+        .join(User, User.id == Question.author_id)
         .where(Question.id == question_id)).first()
     if row is None or not moderation.visible_to(actor, status=row[0].status,
                                                 author_id=row[0].author_id):
         raise NotFound("This question does not exist, or it has been removed.")
-    q, asker = row
-    answers = session.execute(
-        select(Answer, User.name).join(User, User.id == Answer.author_id)
-        .where(Answer.question_id == q.id, _seen_by(actor, Answer))
-        .order_by(Answer.is_accepted.desc(), Answer.score.desc(), Answer.created_at,
-                  Answer.id)).all()
-    answer_ids = [a.id for a, _ in answers]
+    q, asker = row[0], row[1]
+    first = [(Answer.id == i, n) for n, i in enumerate((q.accepted_answer_id, pinned_answer_id))
+             if i is not None]
+    order = ([case(*first, else_=len(first))] if first else []) + [
+        Answer.score.desc(), Answer.created_at, Answer.id]
+    answer_vote = (select(Vote.value).where(Vote.user_id == actor.id,
+                                            Vote.entity_type == "answer",
+                                            Vote.entity_id == Answer.id).scalar_subquery())
+    answers_q = (select(Answer, User.name, answer_vote).join(User, User.id == Answer.author_id)
+                 .where(Answer.question_id == q.id, _seen_by(actor, Answer)).order_by(*order))
+    answers = session.execute(answers_q if limit is None else answers_q.limit(limit)).all()
+    answer_ids = [a.id for a, _, _ in answers]
     on = or_((Comment.entity_type == "question") & (Comment.entity_id == q.id),
              (Comment.entity_type == "answer") & Comment.entity_id.in_(answer_ids))
     comments: dict[tuple[str, int], list[CommentView]] = {}
@@ -755,27 +786,19 @@ def question_detail(session: Session, *, actor: Actor, question_id: int) -> Ques
         comments.setdefault((c.entity_type, c.entity_id), []).append(CommentView(
             c.id, c.entity_type, c.entity_id, c.parent_id, c.author_id, name, c.body,
             c.created_at, c.status))
-    votes = {(t, i): v for t, i, v in session.execute(
-        select(Vote.entity_type, Vote.entity_id, Vote.value).where(
-            Vote.user_id == actor.id,
-            or_((Vote.entity_type == "question") & (Vote.entity_id == q.id),
-                (Vote.entity_type == "answer") & Vote.entity_id.in_(answer_ids))))}
-    lesson = None
-    if q.lesson_id is not None:
-        title = lesson_title(session, q.lesson_id)
-        lesson = (q.lesson_id, title) if title else None
+    lesson = (q.lesson_id, row.lesson) if q.lesson_id is not None and row.lesson else None
     return QuestionDetail(
         id=q.id, title=q.title,
         question=Post("question", q.id, q.body, q.author_id, asker, q.created_at, q.edited_at,
-                      q.score, q.status, votes.get(("question", q.id), 0)),
+                      q.score, q.status, row.my_vote or 0),
         tags=_tags_of(session, [q.id]).get(q.id, ()), lesson=lesson,
         answers=[Post("answer", a.id, a.body, a.author_id, name, a.created_at, a.edited_at,
-                      a.score, a.status, votes.get(("answer", a.id), 0),
-                      a.id == q.accepted_answer_id) for a, name in answers],
-        comments=comments,
-        following=is_following(session, actor=actor, entity_type="question", entity_id=q.id),
+                      a.score, a.status, vote or 0, a.id == q.accepted_answer_id)
+                 for a, name, vote in answers],
+        comments=comments, following=bool(row.following),
         can_accept=can_accept(actor, asker_id=q.author_id) and q.status == "visible",
-        can_edit=_may_edit(actor, q.author_id), accepted_answer_id=q.accepted_answer_id)
+        can_edit=_may_edit(actor, q.author_id), accepted_answer_id=q.accepted_answer_id,
+        answer_count=int(row.n_answers or 0))
 
 
 def record_view(session: Session, *, actor: Actor, question_id: int,

@@ -13,8 +13,8 @@ w.apply_resets()
 cursors = st.session_state.setdefault("mod-cursors", [None])
 with db.read() as s:
     limits = moderation.settings(s)
-    total, waiting = moderation.queue_summary(s, actor=actor)
-    page = moderation.queue(s, actor=actor, after=cursors[-1])
+    page = moderation.queue(s, actor=actor, after=cursors[-1])  # with the queue's totals
+total, waiting = page.total, page.waiting
 
 st.title("Moderation")
 st.caption(f"Questions, answers, comments (on questions, answers, suggestions and lessons) and "

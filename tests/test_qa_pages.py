@@ -304,6 +304,32 @@ def test_moderation_queue_decision(db, people, thread):
         assert s.get(Answer, aid).status == "deleted"
 
 
+def test_moderation_queue_reads_every_kind_at_once_with_its_totals(db, people, thread):
+    qid, aid = thread
+    with db.write() as s:
+        on_answer = qa.comment(s, actor=people["learner"], entity_type="answer", entity_id=aid,
+                               body="Is that calendar days?")
+        on_question = qa.comment(s, actor=people["trainer"], entity_type="question",
+                                 entity_id=qid, body="Which procedure type?")
+    flaggers = [add_person(db, f"flagger{i}", "learner") for i in range(3)]
+    for etype, eid, who in [("question", qid, flaggers), ("answer", aid, flaggers[:1]),
+                            ("comment", on_answer, flaggers[:1]),
+                            ("comment", on_question, flaggers[:2])]:
+        for f in who:
+            with db.write() as s:
+                moderation.flag(s, actor=f, entity_type=etype, entity_id=eid,
+                                reason=moderation.REASONS[3])
+    with db.read() as s:
+        got = moderation.queue(s, actor=people["leader"])
+        assert (got.total, got.waiting) == moderation.queue_summary(s, actor=people["leader"])
+    assert (got.total, got.waiting) == (4, 1)
+    assert [(i.entity_type, i.entity_id, i.context) for i in got.items] == [
+        ("question", qid, ("question", qid)), ("comment", on_question, ("question", qid)),
+        ("answer", aid, ("question", qid)), ("comment", on_answer, ("question", qid))]
+    assert got.items[0].title == "How long is an EMA clock stop?"
+    assert got.items[3].body == "Is that calendar days?" and got.items[3].author == "Lena Fischer"
+
+
 def test_moderation_queue_comes_in_pages(db, people):
     askers = [add_person(db, f"asker{i}", "learner") for i in range(5)]
     flagger = add_person(db, "flagger", "learner")
@@ -446,3 +472,72 @@ def test_question_links_its_lesson_and_ask_form_prefills_it(db, people):
                      body=BODY, tags=["variations"], lesson_id=lesson_id)
     at = page(db, "questions", "tomas", q=qid)
     assert f"[Variations \\*101\\*](/lessons?lesson={lesson_id})" in texts(at)
+
+
+# --- a busy question: answers in pages ------------------------------------------------------
+
+
+def shown_answers(at) -> list[int]:
+    """The numbers of the "Answer number NN" bodies on the page, in the order shown."""
+    return [int(m) for e in at.markdown for m in re.findall(r"Answer number (\d\d)", e.value)]
+
+
+@pytest.fixture
+def busy(db, people, monkeypatch):
+    """Lena's question with 12 answers, pages of 5: two voted up, the last one accepted."""
+    monkeypatch.setattr(qa, "ANSWER_PAGE", 5)
+    crowd = [add_person(db, f"helper{i}", "learner") for i in range(4)]
+    with db.write() as s:
+        qid = qa.ask(s, actor=people["learner"], title="Which stability zones apply to us?",
+                     body=BODY, tags=["stability"])
+    ids = []
+    for i in range(12):
+        with db.write() as s:
+            ids.append(qa.answer(s, actor=crowd[i % 4], question_id=qid,
+                                 body=f"Answer number {i:02d}: climatic zone {i}."))
+    with db.write() as s:
+        for i in (3, 7):
+            qa.vote(s, actor=people["trainer"], entity_type="answer", entity_id=ids[i], value=1)
+        qa.accept(s, actor=people["learner"], answer_id=ids[11])
+    return qid, ids
+
+
+def test_answers_come_in_pages_accepted_first_then_by_score(db, people, busy):
+    qid, ids = busy
+    at = page(db, "questions", "mei", q=qid)
+    assert shown_answers(at) == [11, 3, 7, 0, 1]  # accepted, then by score, oldest first
+    assert "12 answers" in [s.value for s in at.subheader]
+    assert "Showing 5 of 12 answers." in [c.value for c in at.caption]
+    assert "Accepted answer" in texts(at)
+    at.button(key="qa-more-answers").click().run()
+    assert not at.exception
+    assert shown_answers(at) == [11, 3, 7, 0, 1, 2, 4, 5, 6, 8]
+    at.button(key=f"up-answer-{ids[8]}").click().run()  # acting on a later answer keeps the page
+    assert not at.exception and len(shown_answers(at)) == 10
+    with db.read() as s:
+        assert s.get(Answer, ids[8]).score == 1
+    at.button(key="qa-more-answers").click().run()
+    assert sorted(shown_answers(at)) == list(range(12))
+    assert shown_answers(at)[0] == 11
+    assert not [b for b in at.button if b.key == "qa-more-answers"]
+    assert not [c for c in at.caption if c.value.startswith("Showing")]
+
+
+def test_a_new_answer_shows_even_beyond_the_first_page(db, people, busy):
+    qid, _ = busy
+    at = page(db, "questions", "mei", q=qid)
+    at.text_area(key="answer-body").input("Answer number 99: zone IVb for hot, humid sites.")
+    at.button(key="FormSubmitter:answer-form-Post your answer").click().run()
+    assert not at.exception
+    assert shown_answers(at)[:2] == [11, 99]  # after the accepted one
+    assert "13 answers" in [s.value for s in at.subheader]
+
+
+def test_the_accepted_answer_leads_even_with_the_lowest_score(db, people, busy):
+    qid, ids = busy
+    with db.write() as s:
+        qa.vote(s, actor=people["trainer"], entity_type="answer", entity_id=ids[11], value=-1)
+        detail = qa.question_detail(s, actor=people["trainer2"], question_id=qid, limit=3)
+    assert [a.id for a in detail.answers] == [ids[11], ids[3], ids[7]]
+    assert detail.answers[0].is_accepted and detail.answer_count == 12
+    assert detail.more_answers == 9
