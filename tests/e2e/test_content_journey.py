@@ -80,7 +80,8 @@ def test_learner_proposes_trainer_accepts_another_signs_learner_reads(page, serv
     _as(page, server, "lena")
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Lessons").click()
     expect(page.get_by_role("heading", name="Lessons", exact=True)).to_be_visible(timeout=WAIT)
-    expect(page.get_by_test_id("stDataFrame")).to_be_visible(timeout=WAIT)
+    idle(page, WAIT)
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=WAIT)
     _shot(page, "content-learner-lessons")
     _open(page, server, lesson_id)
     expect(page.get_by_text(re.compile("signature matches this text"))).to_be_visible(
@@ -105,7 +106,10 @@ def test_learner_proposes_trainer_accepts_another_signs_learner_reads(page, serv
     expect(tomas.get_by_text("Proposals waiting").first).to_be_visible(timeout=WAIT)
     _shot(tomas, "content-trainer-inbox")
     tomas.get_by_test_id("stSidebarNav").get_by_role("link", name="Lessons").click()
-    expect(tomas.get_by_test_id("stDataFrame")).to_be_visible(timeout=WAIT)
+    # The inbox's tables stay on screen until the Lessons run has replaced them.
+    expect(tomas.get_by_role("heading", name="Lessons", exact=True)).to_be_visible(timeout=WAIT)
+    idle(tomas, WAIT)
+    expect(tomas.get_by_test_id("stDataFrame").first).to_be_visible(timeout=WAIT)
     _shot(tomas, "content-trainer-lessons")
     _open(tomas, server, lesson_id, "Proposals")
     expect(tomas.get_by_text("+ " + ADDED).first).to_be_visible(timeout=WAIT)
