@@ -61,8 +61,10 @@ class Session:
         self.page_hash = ""
 
     async def open(self) -> Run:
+        # No client keepalive pings: a saturated server answers them late and the client would
+        # drop the session itself (the 1011 errors of the first PostgreSQL soak).
         self.ws = await websockets.connect(self.ws_url, subprotocols=["streamlit"],
-                                           max_size=64 * 2**20)
+                                           max_size=64 * 2**20, ping_interval=None)
         return await self.rerun()
 
     async def close(self) -> None:

@@ -86,7 +86,11 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=20)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    # One file per engine run; keep the other engine's last results.
+    previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    previous = previous if "runs" not in previous else {}
+    previous[engine] = results
+    RESULTS.write_text(json.dumps(previous, indent=2) + "\n")
     print(json.dumps(results, indent=2))
 
 
