@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import DateTime, case, delete, exists, func, insert, literal, or_, select, tuple_
+from sqlalchemy import case, delete, exists, func, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -805,19 +805,22 @@ def record_view(session: Session, *, actor: Actor, question_id: int,
                 now: datetime | None = None) -> bool:
     """Note that this person read the question (reader activity for engagement analytics; not
     audited): at most once per person, question and UTC day, so reruns and reloads do not
-    inflate it. One statement; True when a view was recorded."""
+    inflate it. True when a view was recorded."""
     _member(actor)
     now = now or utcnow()
     day = now.replace(hour=0, minute=0, second=0, microsecond=0)
     e = ActivityEvent
     seen_today = exists().where(e.user_id == actor.id, e.created_at >= day, e.kind == "view",
                                 e.entity_type == "question", e.entity_id == question_id)
-    source = (select(literal(actor.id), literal("view"), literal("question"), Question.id,
-                     literal(now, DateTime()))
-              .where(Question.id == question_id, _seen_by(actor, Question), ~seen_today))
-    done = session.execute(insert(e).from_select(
-        ["user_id", "kind", "entity_type", "entity_id", "created_at"], source))
-    return bool(done.rowcount)
+    # Read, then write: INSERT ... SELECT's rowcount is not reliable on every driver.
+    visible_and_new = session.scalar(select(Question.id).where(
+        Question.id == question_id, _seen_by(actor, Question), ~seen_today))
+    if visible_and_new is None:
+        return False
+    session.add(e(user_id=actor.id, kind="view", entity_type="question",
+                  entity_id=question_id, created_at=now))
+    session.flush()
+    return True
 
 
 # --- notifications, with where each one leads -------------------------------------------------
