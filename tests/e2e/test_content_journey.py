@@ -14,7 +14,7 @@ from tests.e2e.conftest import idle, shot
 from tests.e2e.test_signin_journeys import sign_in
 
 pytestmark = pytest.mark.browser
-WAIT = 20000
+WAIT = 40000  # generous: CI machines are shared and a click can wait behind a rerun
 ADDED = "At Basel we confirm the Swissmedic Module 1 checklist before every filing."
 
 
@@ -42,6 +42,7 @@ def _lesson_for_journey(url: str) -> int:
 def _as(page, server, username: str) -> None:
     sign_in(page, server, username)
     expect(page.get_by_role("heading", name=re.compile("^Welcome"))).to_be_visible(timeout=WAIT)
+    idle(page, WAIT)
 
 
 def _person(browser, server, username: str, errors: list[str]):
