@@ -10,6 +10,8 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -84,15 +86,23 @@ def database_url(request, tmp_path) -> str:
         shutil.copyfile(template, path)
         yield f"sqlite:///{path}"
         return
-    template = request.getfixturevalue("pg_template")
+    with pg_copy(request.getfixturevalue("pg_template"), prefix="lcd_t") as url:
+        yield url
+
+
+@contextmanager
+def pg_copy(template: str, *, prefix: str) -> Iterator[str]:
+    """URL of a new PostgreSQL database copied from `template`, dropped afterwards."""
     base = os.environ["TEST_DATABASE_URL"]
-    name = f"lcd_t_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
         c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    _drop_database(admin, name)
-    admin.dispose()
+    try:
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        _drop_database(admin, name)
+        admin.dispose()
 
 
 @pytest.fixture

@@ -8,12 +8,8 @@ here: this machine is shared and noisy; statement counts and row counts are not.
 
 from __future__ import annotations
 
-import os
-import uuid
-
 import pytest
-from sqlalchemy import create_engine, literal, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import literal, select
 
 from bench.apptest import (
     LINKS,
@@ -28,7 +24,7 @@ from bench.apptest import (
 from db import analytics, migrate, seed
 from db.session import Database
 from db.stats import count_statements
-from tests.conftest import ENGINES, _drop_database
+from tests.conftest import ENGINES, pg_copy
 
 STATEMENTS = 10
 CHART_ROWS = 5_000
@@ -46,15 +42,8 @@ def organisation(request, tmp_path_factory) -> str:
         migrate.upgrade(url)
         yield _seeded(url)
         return
-    template = request.getfixturevalue("pg_template")
-    base = os.environ["TEST_DATABASE_URL"]
-    name = f"lcd_budget_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    yield _seeded(make_url(base).set(database=name).render_as_string(hide_password=False))
-    _drop_database(admin, name)
-    admin.dispose()
+    with pg_copy(request.getfixturevalue("pg_template"), prefix="lcd_budget") as url:
+        yield _seeded(url)
 
 
 def _seeded(url: str) -> str:
