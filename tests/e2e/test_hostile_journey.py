@@ -69,8 +69,12 @@ def test_typed_payload_is_shown_as_text(page, server):
     page.get_by_role("button", name="Ask a question").click()
     page.get_by_role("textbox", name="Title", exact=True).fill(
         "<img src=x onerror=alert(1)> How do we sign a cover letter?")
+    # The title is live: its fragment reruns to show similar questions above the form. Wait
+    # for that hint to be drawn, so the form does not move while the tag is being picked.
+    expect(page.get_by_text("These look similar")).to_be_visible(timeout=WAIT)
+    idle(page)
     page.get_by_label("Your question (Markdown)").fill(TYPED)
-    idle(page)  # typing the title reruns the page for the duplicate hint: let it finish
+    idle(page)
     picker = page.get_by_test_id("stMultiSelect").filter(has_text="Tags")
     picker.locator("input").click()
     page.keyboard.type("variations")
