@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 
 from components.csv_export import to_csv
 from components.data import database
-from db import analytics
+from db import analytics, summaries
 from db.actors import Actor
 from db.analytics import Filters
 from db.models import utcnow
@@ -56,9 +56,23 @@ def site_names() -> list[str]:
 
 
 def data_version() -> str:
-    """A value that changes after any write the analytics count (see analytics.data_version)."""
+    """A value that changes after any write the analytics count (see analytics.data_state).
+
+    Activity written since the summaries were last brought up to date is folded in first, so
+    the figures include it (a few rows in normal use; a spinner if much is waiting).
+    """
     with database().read() as s:
-        return analytics.data_version(s)
+        version, behind = analytics.data_state(s)
+    if behind:
+        try:
+            with st.spinner("Bringing the activity figures up to date...", show_time=True):
+                with database().write() as s:
+                    summaries.refresh(s)
+        except DBAPIError:
+            # The figures as of the last refresh are still right, only not the newest.
+            st.toast("The newest activity could not be added to the figures just now; they "
+                     "show activity up to a few moments ago.", icon=":material/sync_problem:")
+    return version
 
 
 def page_filters(key: str) -> Filters:

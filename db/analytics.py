@@ -20,6 +20,7 @@ from sqlalchemy import (
     Date,
     Float,
     Integer,
+    String,
     and_,
     case,
     cast,
@@ -33,13 +34,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
+from db import summaries
 from db.actors import Actor, require
 from db.models import (
+    ActivityCount,
     ActivityEvent,
+    ActivityPeriod,
     Answer,
     AuditRecord,
     Comment,
     Course,
+    FirstPost,
     Lesson,
     LessonProgress,
     LessonRevision,
@@ -50,6 +55,7 @@ from db.models import (
     Submission,
     Suggestion,
     SuggestionStatusChange,
+    SummaryState,
     User,
 )
 
@@ -90,19 +96,10 @@ def check_access(actor: Actor) -> None:
 # --- small portable SQL helpers -------------------------------------------------------------
 
 def _dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
+    return summaries.dialect(session)
 
 
-def period(session: Session, grain: str, column):
-    """First day of the day/week (Monday)/month holding `column`, as 'YYYY-MM-DD' text."""
-    if _dialect(session) == "postgresql":
-        return func.to_char(func.date_trunc(grain, column), "YYYY-MM-DD")
-    if grain == "day":
-        return func.strftime("%Y-%m-%d", column)
-    if grain == "week":
-        # 'weekday 0' moves forward to Sunday (or stays), six days back is that week's Monday.
-        return func.date(column, "weekday 0", "-6 days")
-    return func.strftime("%Y-%m-01", column)
+period = summaries.period
 
 
 def hours_between(session: Session, later, earlier):
@@ -200,44 +197,105 @@ def sites(session: Session) -> list[tuple[int, str, str]]:
         select(Site.id, Site.name, Site.region).order_by(Site.name))]
 
 
-def data_version(session: Session) -> str:
-    """Changes whenever anything analytics count changes: caches are keyed on it.
+def data_state(session: Session) -> tuple[str, bool]:
+    """(version, behind): the version changes whenever anything analytics count changes, and
+    caches are keyed on it; behind says activity events wait to be summarised
+    (summaries.refresh).
 
     Every state change writes an audit record; posts, views and completions also add an
     activity event. Each max(id) is a primary-key lookup, so this costs well under a millisecond.
     Sign-ins and sign-outs change nothing counted here: left out, or every sign-in anywhere
     would empty every analytics cache (the newest other record is a few rows back by id).
     """
-    row = session.execute(select(
+    *row, summarised = session.execute(select(
         select(AuditRecord.id).where(AuditRecord.action.not_like("auth.%"))
         .order_by(AuditRecord.id.desc()).limit(1).scalar_subquery(),
         select(func.max(ActivityEvent.id)).scalar_subquery(),
         select(func.max(Answer.id)).scalar_subquery(),
         select(func.max(Comment.id)).scalar_subquery(),
         select(func.max(Submission.id)).scalar_subquery(),
+        select(SummaryState.last_id).where(SummaryState.name == summaries.NAME)
+        .scalar_subquery(),
     )).one()
-    return "-".join(str(v or 0) for v in row)
+    return "-".join(str(v or 0) for v in row), (row[1] or 0) > (summarised or 0)
+
+
+def data_version(session: Session) -> str:
+    """The version part of `data_state`."""
+    return data_state(session)[0]
 
 
 # --- engagement -------------------------------------------------------------------------------
 
+def _range_rows(f: Filters, *columns: str):
+    """activity_periods rows that cover the range exactly once per person and day: whole
+    months from month rows, the loose days around them from day rows (summaries.cover)."""
+    a = ActivityPeriod
+    months, days = summaries.cover(f.start, f.end)
+    cols = [getattr(a, c) for c in ("user_id", *columns)]
+    parts = []
+    if months:
+        parts.append(select(*cols).where(a.grain == "month", a.period.between(*months)))
+    parts += [select(*cols).where(a.grain == "day", a.period.between(lo, hi))
+              for lo, hi in days]
+    if f.sites:
+        parts = [q.where(a.site_id.in_(f.sites)) for q in parts]
+    return (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+
+
+def _per_person(f: Filters, *columns: str):
+    """One row per person active in the range: user_id and the sums of `columns`."""
+    r = _range_rows(f, *columns)
+    return (select(r.c.user_id, *[func.sum(r.c[c]).label(c) for c in columns])
+            .group_by(r.c.user_id).subquery())
+
+
 def active_people(session: Session, *, actor: Actor, filters: Filters) -> pd.DataFrame:
-    """Distinct people active per day, week and month (columns period, grain, people, partial)."""
+    """Distinct people active per day, week and month (columns period, grain, people, partial).
+
+    Whole periods come from activity_counts; a week or month cut by the range is counted
+    from the day rows of its days inside the range.
+    """
     check_access(actor)
-    e = ActivityEvent
-    grains = ("day", "week", "month") if (filters.end - filters.start).days <= 1000 else (
-        "week", "month")
-    frames = []
+    f = filters
+    grains = ("day", "week", "month") if (f.end - f.start).days <= 1000 else ("week", "month")
+    c, a = ActivityCount, ActivityPeriod
+    whole, cut = [], []
     for grain in grains:
-        p = period(session, grain, e.created_at).label("period")
-        rows = session.execute(
-            select(p, func.count(distinct(e.user_id)))
-            .where(_in_range(e.created_at, filters), _at_sites(e.user_id, filters))
-            .group_by(p).order_by(p))
-        df = _frame(rows, ["period", "people"])
-        df["grain"] = grain
-        frames.append(df)
-    out = pd.concat(frames, ignore_index=True)
+        first = summaries.first_day(grain, f.start)
+        if first < f.start:
+            first = summaries.last_day(grain, f.start) + timedelta(days=1)
+            cut.append((grain, f.start, min(summaries.last_day(grain, f.start), f.end)))
+        last = summaries.first_day(grain, f.end)
+        if summaries.last_day(grain, f.end) > f.end:
+            edge = (grain, max(last, f.start), f.end)
+            if edge not in cut:
+                cut.append(edge)
+            last -= timedelta(days=1)
+        if first <= last:
+            whole.append(and_(c.grain == grain,
+                              c.period.between(first.isoformat(), last.isoformat())))
+    rows = []
+    if whole:
+        q = (select(c.period, c.grain, func.sum(c.people)).where(or_(*whole))
+             .group_by(c.grain, c.period))
+        if f.sites:
+            q = q.where(c.site_id.in_(f.sites))
+        rows += [(p, g, int(n)) for p, g, n in session.execute(q)]
+    if cut:
+        parts = []
+        for grain, lo, hi in cut:
+            q = (select(literal(summaries.first_day(grain, lo).isoformat()), literal(grain),
+                        func.count(distinct(a.user_id)))
+                 .where(a.grain == "day", a.period.between(lo.isoformat(), hi.isoformat())))
+            if f.sites:
+                q = q.where(a.site_id.in_(f.sites))
+            parts.append(q)
+        rows += [(p, g, int(n)) for p, g, n in session.execute(union_all(*parts)) if n]
+    out = pd.DataFrame(rows, columns=["period", "grain", "people"])
+    order = {g: i for i, g in enumerate(grains)}
+    out = (out.assign(_g=out["grain"].map(order)).sort_values(["_g", "period"])
+           .drop(columns="_g").reset_index(drop=True))
     out["period"] = pd.to_datetime(out["period"])
     out["partial"] = [_partial(p, g, filters) for p, g in zip(out["period"], out["grain"],
                                                               strict=True)]
@@ -258,13 +316,10 @@ def _partial(start: pd.Timestamp, grain: str, f: Filters) -> bool:
 def activity_summary(session: Session, *, actor: Actor, filters: Filters) -> dict[str, int]:
     """People active in the whole range, and how many of them posted something."""
     check_access(actor)
-    e = ActivityEvent
-    posted = func.max(case((e.kind == "post", 1), else_=0))
-    per = (select(e.user_id, posted.label("posted"))
-           .where(_in_range(e.created_at, filters), _at_sites(e.user_id, filters))
-           .group_by(e.user_id).subquery())
+    per = _per_person(filters, "posts")
     active, contributors = session.execute(
-        select(func.count(), func.coalesce(func.sum(per.c.posted), 0))).one()
+        select(func.count(), func.coalesce(func.sum(case((per.c.posts > 0, 1), else_=0)), 0))
+    ).one()
     return {"active": int(active), "contributors": int(contributors)}
 
 
@@ -272,28 +327,30 @@ def contributor_mix(session: Session, *, actor: Actor, filters: Filters) -> pd.D
     """Active people per month split into new contributors, returning contributors, readers.
 
     A new contributor posted for the first time ever that month; readers only viewed, voted or
-    completed lessons. Two plain aggregates (no join), so each is one pass over the events.
+    completed lessons.
     """
     check_access(actor)
-    e = ActivityEvent
-    month = period(session, "month", e.created_at)
-    per = (select(month.label("month"), e.user_id,
-                  func.max(case((e.kind == "post", 1), else_=0)).label("posted"))
-           .where(_in_range(e.created_at, filters), _at_sites(e.user_id, filters))
-           .group_by(month, e.user_id).subquery())
+    f = filters
+    r = _range_rows(f, "grain", "period", "posts")
+    # Day rows belong to the month they fall in; month rows are their own month.
+    month = case((r.c.grain == "month", r.c.period),
+                 else_=func.substr(r.c.period, 1, 7, type_=String) + "-01")
+    per = (select(month.label("month"), r.c.user_id,
+                  func.max(case((r.c.posts > 0, 1), else_=0)).label("posted"))
+           .group_by(month, r.c.user_id).subquery())
     active = {m: (int(n), int(p or 0)) for m, n, p in session.execute(
         select(per.c.month, func.count(), func.sum(per.c.posted)).group_by(per.c.month))}
-    first = (select(e.user_id, func.min(e.created_at).label("first_post"))
-             .where(e.kind == "post", _at_sites(e.user_id, filters))
-             .group_by(e.user_id).subquery())
-    first_month = period(session, "month", first.c.first_post)
+    fp = FirstPost
+    first_month = func.substr(fp.day, 1, 7, type_=String) + "-01"
     new = dict(session.execute(
-        select(first_month, func.count()).where(_in_range(first.c.first_post, filters))
+        select(first_month, func.count())
+        .where(fp.day.between(f.start.isoformat(), f.end.isoformat()),
+               _at_sites(fp.user_id, f))
         .group_by(first_month)).all())
     rows = []
     for m in sorted(active):
         people, posted = active[m]
-        fresh = int(new.get(m, 0))
+        fresh = min(int(new.get(m, 0)), posted)
         rows += [(m, "New contributors", fresh), (m, "Returning contributors", posted - fresh),
                  (m, "Readers only", people - posted)]
     df = pd.DataFrame(rows, columns=["month", "group", "people"])
@@ -305,15 +362,20 @@ def contributor_mix(session: Session, *, actor: Actor, filters: Filters) -> pd.D
 def posts_by_kind(session: Session, *, actor: Actor, filters: Filters) -> pd.DataFrame:
     """Posts per week by kind (questions, answers, comments, lesson proposals, suggestions)."""
     check_access(actor)
-    e = ActivityEvent
-    week = period(session, "week", e.created_at).label("week")
-    rows = session.execute(
-        select(week, e.entity_type, func.count())
-        .where(e.kind == "post", _in_range(e.created_at, filters), _at_sites(e.user_id, filters))
-        .group_by(week, e.entity_type).order_by(week))
-    df = _frame(rows, ["week", "kind", "posts"])
+    c = ActivityCount
+    week = summaries.period_of_day(session, "week", c.period).label("week")
+    kinds = list(summaries.KIND_COLUMNS.items())
+    q = (select(week, *[func.sum(getattr(c, col)) for _k, col in kinds])
+         .where(c.grain == "day",
+                c.period.between(filters.start.isoformat(), filters.end.isoformat()))
+         .group_by(week).order_by(week))
+    if filters.sites:
+        q = q.where(c.site_id.in_(filters.sites))
+    rows = [(w, POST_KINDS[k], int(n))
+            for w, *ns in session.execute(q) for (k, _col), n in zip(kinds, ns, strict=True)
+            if n]
+    df = pd.DataFrame(rows, columns=["week", "kind", "posts"])
     df["week"] = pd.to_datetime(df["week"])
-    df["kind"] = df["kind"].map(lambda k: POST_KINDS.get(k, str(k).capitalize()))
     return df
 
 
@@ -324,7 +386,6 @@ def participation(session: Session, *, actor: Actor, filters: Filters) -> pd.Dat
     Groups (site x function) of fewer than five people are left out.
     """
     check_access(actor)
-    e = ActivityEvent
     head = (select(User.site_id, User.function, func.count().label("people"))
             .where(User.is_active.is_(True), User.site_id.is_not(None),
                    User.function.is_not(None))
@@ -332,8 +393,7 @@ def participation(session: Session, *, actor: Actor, filters: Filters) -> pd.Dat
     if filters.sites:
         head = head.where(User.site_id.in_(filters.sites))
     head = head.subquery()
-    per = (select(e.user_id, func.sum(case((e.kind == "post", 1), else_=0)).label("posts"))
-           .where(_in_range(e.created_at, filters)).group_by(e.user_id).subquery())
+    per = _per_person(Filters(filters.start, filters.end), "posts")
     act = (select(User.site_id, User.function, func.count().label("active"),
                   func.sum(case((per.c.posts > 0, 1), else_=0)).label("contributors"),
                   func.sum(per.c.posts).label("posts"))
@@ -532,13 +592,13 @@ def top_contributors(session: Session, *, actor: Actor, filters: Filters,
                      limit: int = 15) -> pd.DataFrame:
     """The people with the most posts in the range, by kind, with their accepted answers."""
     check_access(actor)
-    e = ActivityEvent
     kinds = list(POST_KINDS)
-    per = (select(e.user_id, func.count().label("total"),
-                  *[func.sum(case((e.entity_type == k, 1), else_=0)).label(k) for k in kinds])
-           .where(e.kind == "post", _in_range(e.created_at, filters),
-                  _at_sites(e.user_id, filters))
-           .group_by(e.user_id).order_by(func.count().desc(), e.user_id).limit(limit)
+    columns = [summaries.KIND_COLUMNS[k] for k in kinds]
+    r = _range_rows(filters, "posts", *columns)
+    per = (select(r.c.user_id, func.sum(r.c.posts).label("total"),
+                  *[func.sum(r.c[c]).label(k) for k, c in zip(kinds, columns, strict=True)])
+           .group_by(r.c.user_id).having(func.sum(r.c.posts) > 0)
+           .order_by(func.sum(r.c.posts).desc(), r.c.user_id).limit(limit)
            .subquery())
     accepted = (select(func.count()).where(Answer.author_id == per.c.user_id,
                                            Answer.is_accepted.is_(True),

@@ -570,6 +570,62 @@ class ActivityEvent(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class ActivityPeriod(Base):
+    """A person active in one day, week or month: how many things they did, and posts by kind.
+
+    A summary of activity_events kept by db.summaries.refresh, so analytics never scan the
+    whole event history. `period` is the first day ('YYYY-MM-DD', weeks start on Monday);
+    `site_id` is the person's site when the activity was summarised (0: none).
+    """
+
+    __tablename__ = "activity_periods"
+    grain: Mapped[str] = mapped_column(String(5), primary_key=True)
+    period: Mapped[str] = mapped_column(String(10), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(Integer, default=0)
+    events: Mapped[int] = mapped_column(Integer, default=0)
+    posts: Mapped[int] = mapped_column(Integer, default=0)
+    questions: Mapped[int] = mapped_column(Integer, default=0)
+    answers: Mapped[int] = mapped_column(Integer, default=0)
+    comments: Mapped[int] = mapped_column(Integer, default=0)
+    proposals: Mapped[int] = mapped_column(Integer, default=0)
+    suggestions: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ActivityCount(Base):
+    """People active, contributors and posts by kind per day, week or month and site: the
+    activity_periods rows of one period and site added up (db.summaries.refresh)."""
+
+    __tablename__ = "activity_counts"
+    grain: Mapped[str] = mapped_column(String(5), primary_key=True)
+    period: Mapped[str] = mapped_column(String(10), primary_key=True)
+    site_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    people: Mapped[int] = mapped_column(Integer, default=0)
+    contributors: Mapped[int] = mapped_column(Integer, default=0)
+    posts: Mapped[int] = mapped_column(Integer, default=0)
+    questions: Mapped[int] = mapped_column(Integer, default=0)
+    answers: Mapped[int] = mapped_column(Integer, default=0)
+    comments: Mapped[int] = mapped_column(Integer, default=0)
+    proposals: Mapped[int] = mapped_column(Integer, default=0)
+    suggestions: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FirstPost(Base):
+    """The day of each person's first post ever (for new contributors per month)."""
+
+    __tablename__ = "first_posts"
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[str] = mapped_column(String(10))
+
+
+class SummaryState(Base):
+    """How far a summary has read its source: the last activity event id folded in."""
+
+    __tablename__ = "summary_state"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_id: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Submission(Base):
     """A regulatory submission to a health authority, and how long it took."""
 

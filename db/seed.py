@@ -37,7 +37,7 @@ import bcrypt
 from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from db import audit
+from db import audit, summaries
 from db import demo_text as txt
 from db.actors import SYSTEM
 from db.errors import Conflict
@@ -537,6 +537,11 @@ class _Seeder:
                     self.s.execute(text(
                         f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
                         f"(SELECT MAX(id) FROM {name}))"))
+        # Leader analytics read summaries of the activity, not the raw events.
+        self.progress("activity summaries", 0, 1)
+        summaries.refresh(self.s)
+        if self._progress is not None:
+            self._progress("activity summaries", 1, 1)
         counts = {
             t.name: self.s.scalar(select(func.count()).select_from(t)) or 0
             for t in Base.metadata.sorted_tables

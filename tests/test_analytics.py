@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import literal, select, union_all
 
-from db import analytics
+from db import analytics, summaries
 from db.analytics import Filters, suppress_small_groups
 from db.errors import PermissionDenied
 from db.models import (
@@ -167,6 +167,8 @@ def build_org(db) -> dict[str, int]:
             first=False)
         suggestion("s3", "Alpha", at("03-05"), "new", [], first=False)
         suggestion("s4", "Beta", at("03-10"), "new", [])
+    with db.write() as s:
+        summaries.refresh(s)  # as an analytics page does when it finds new activity
     return ids
 
 

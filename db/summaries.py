@@ -1,0 +1,181 @@
+"""Summary tables behind leader analytics, so no page scans the whole event history.
+
+`activity_periods` holds one row per person per day, week and month in which they did
+anything (with their posts by kind), `activity_counts` the same added up per period and site,
+and `first_posts` the day of each person's first post. `refresh` folds in the activity events
+written since it last ran (tracked in `summary_state`), in a few set-based statements; the app
+runs it itself when an analytics page finds the summaries behind, and the demo seed runs it at
+the end. Writers never touch these tables, so a vote or an answer costs no more than before.
+
+A person's activity counts at the site they worked at when it was summarised: moving site
+later does not rewrite history.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import Date, and_, case, cast, delete, func, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from db.models import ActivityCount, ActivityEvent, ActivityPeriod, FirstPost, SummaryState, User
+
+GRAINS = ("day", "week", "month")
+# Post kinds (activity_events.entity_type of a 'post') and their count columns.
+KIND_COLUMNS = {"question": "questions", "answer": "answers", "comment": "comments",
+                "proposal": "proposals", "suggestion": "suggestions"}
+COUNTS = ("posts", *KIND_COLUMNS.values())
+NAME = "activity"
+BATCH = 500_000  # events per fold: bounds the memory one GROUP BY needs
+
+
+def dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def period(session: Session, grain: str, column):
+    """First day of the day/week (Monday)/month holding `column`, as 'YYYY-MM-DD' text."""
+    if dialect(session) == "postgresql":
+        return func.to_char(func.date_trunc(grain, column), "YYYY-MM-DD")
+    if grain == "day":
+        return func.strftime("%Y-%m-%d", column)
+    if grain == "week":
+        # 'weekday 0' moves forward to Sunday (or stays), six days back is that week's Monday.
+        return func.date(column, "weekday 0", "-6 days")
+    return func.strftime("%Y-%m-01", column)
+
+
+def period_of_day(session: Session, grain: str, day_text):
+    """`period` for a 'YYYY-MM-DD' text column (a day period)."""
+    if dialect(session) == "postgresql":
+        return period(session, grain, cast(day_text, Date))
+    return period(session, grain, day_text)
+
+
+def first_day(grain: str, day: date) -> date:
+    """The first day of the period of `grain` holding `day`."""
+    if grain == "week":
+        return day - timedelta(days=day.weekday())
+    if grain == "month":
+        return day.replace(day=1)
+    return day
+
+
+def last_day(grain: str, day: date) -> date:
+    """The last day of the period of `grain` holding `day`."""
+    if grain == "week":
+        return first_day("week", day) + timedelta(days=6)
+    if grain == "month":
+        return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return day
+
+
+def cover(start: date, end: date) -> tuple[tuple[str, str] | None, list[tuple[str, str]]]:
+    """Split the days start..end into whole months and the loose days around them.
+
+    Returns (months, days): months as the (first, last) month period to read from month rows
+    (or None), days as (first, last) day ranges to read from day rows. The parts do not
+    overlap, so sums over them are exact, and a long range reads a few rows per person.
+    """
+    first_month = start if start.day == 1 else last_day("month", start) + timedelta(days=1)
+    last_month = end if last_day("month", end) == end else first_day("month", end) - \
+        timedelta(days=1)
+    if first_month > last_month:
+        return None, [(start.isoformat(), end.isoformat())]
+    days = []
+    if start < first_month:
+        days.append((start.isoformat(), (first_month - timedelta(days=1)).isoformat()))
+    if last_month < end:
+        days.append(((last_month + timedelta(days=1)).isoformat(), end.isoformat()))
+    return (first_month.isoformat(), first_day("month", last_month).isoformat()), days
+
+
+def _insert(session: Session, table):
+    return (postgresql.insert(table) if dialect(session) == "postgresql"
+            else sqlite.insert(table))
+
+
+def lag(session: Session) -> int:
+    """Activity events not yet folded into the summaries."""
+    done = session.scalar(select(SummaryState.last_id).where(SummaryState.name == NAME)) or 0
+    newest = session.scalar(select(func.max(ActivityEvent.id))) or 0
+    return max(newest - done, 0)
+
+
+def refresh(session: Session, *, batch: int = BATCH) -> int:
+    """Fold every activity event written since the last refresh into the summaries.
+
+    Run in a write transaction. Returns the number of events folded in. Concurrent refreshes
+    (several app servers) queue on the summary_state row, and the later one finds nothing to do.
+    """
+    state = session.execute(
+        select(SummaryState).where(SummaryState.name == NAME).with_for_update()).scalar()
+    if state is None:
+        ins = _insert(session, SummaryState).values(name=NAME, last_id=0)
+        session.execute(ins.on_conflict_do_nothing(index_elements=["name"]))
+        state = session.execute(
+            select(SummaryState).where(SummaryState.name == NAME).with_for_update()).scalar_one()
+    newest = session.scalar(select(func.max(ActivityEvent.id))) or 0
+    done = state.last_id
+    folded = 0
+    while done < newest:
+        upto = min(done + batch, newest)
+        folded += _fold(session, done, upto)
+        done = upto
+    session.execute(update(SummaryState).where(SummaryState.name == NAME)
+                    .values(last_id=done))
+    session.expire(state)
+    return folded
+
+
+def _fold(session: Session, after: int, upto: int) -> int:
+    """Add the events with after < id <= upto to every summary."""
+    e = ActivityEvent
+    in_batch = and_(e.id > after, e.id <= upto)
+    n = session.scalar(select(func.count()).where(in_batch)) or 0
+    if not n:
+        return 0
+    is_post = e.kind == "post"
+    sums = [func.sum(case((is_post, 1), else_=0)).label("posts")] + [
+        func.sum(case((and_(is_post, e.entity_type == kind), 1), else_=0)).label(col)
+        for kind, col in KIND_COLUMNS.items()]
+    site = func.coalesce(User.site_id, 0)
+    p = ActivityPeriod.__table__
+    for grain in GRAINS:
+        key = period(session, grain, e.created_at)
+        rows = (select(literal(grain), key, e.user_id, func.max(site), func.count(), *sums)
+                .join(User, User.id == e.user_id)
+                # SQLite needs the WHERE for INSERT ... SELECT ... ON CONFLICT to parse.
+                .where(in_batch)
+                .group_by(key, e.user_id))
+        ins = _insert(session, p).from_select(
+            ["grain", "period", "user_id", "site_id", "events", *COUNTS], rows)
+        session.execute(ins.on_conflict_do_update(
+            index_elements=["grain", "period", "user_id"],
+            set_={c: p.c[c] + ins.excluded[c] for c in ("events", *COUNTS)}))
+        touched = list(session.scalars(select(key).where(in_batch).distinct()))
+        _recount(session, grain, touched)
+    first = (select(e.user_id, func.min(period(session, "day", e.created_at)))
+             .where(in_batch, is_post).group_by(e.user_id))
+    ins = _insert(session, FirstPost).from_select(["user_id", "day"], first)
+    session.execute(ins.on_conflict_do_update(
+        index_elements=["user_id"],
+        set_={"day": case((ins.excluded.day < FirstPost.__table__.c.day, ins.excluded.day),
+                          else_=FirstPost.__table__.c.day)}))
+    return n
+
+
+def _recount(session: Session, grain: str, periods: list[str]) -> None:
+    """Recompute activity_counts for these periods of `grain` from activity_periods."""
+    a, c = ActivityPeriod, ActivityCount
+    for i in range(0, len(periods), 500):
+        chunk = periods[i:i + 500]
+        session.execute(delete(c).where(c.grain == grain, c.period.in_(chunk)))
+        rows = (select(a.grain, a.period, a.site_id, func.count(),
+                       func.sum(case((a.posts > 0, 1), else_=0)),
+                       *[func.sum(getattr(a, col)) for col in COUNTS])
+                .where(a.grain == grain, a.period.in_(chunk))
+                .group_by(a.grain, a.period, a.site_id))
+        session.execute(c.__table__.insert().from_select(
+            ["grain", "period", "site_id", "people", "contributors", *COUNTS], rows))
