@@ -1,0 +1,230 @@
+"""Activity summaries (db.summaries): however the events arrive and whenever the refresh runs,
+the engagement figures read from the summaries equal the same figures counted from the raw
+events (a pandas reference); the range cover is exact; the engagement page folds new activity
+in by itself."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import text
+from streamlit.testing.v1 import AppTest
+
+from db import analytics, summaries
+from db.actors import Actor
+from db.analytics import Filters
+from db.models import ActivityEvent, Site, User
+from db.session import Database
+from tests.conftest import ROOT, open_session
+
+DAY0 = date(2026, 1, 26)  # a Monday; events fall on the 70 days from here
+LEADER = Actor(id=0, username="lead", name="Lead", roles=frozenset({"leader"}))
+KINDS = [("view", "lesson"), ("vote", "question"), ("completion", "lesson"),
+         *[("post", k) for k in summaries.KIND_COLUMNS]]
+
+
+def _org(db: Database, people: int = 6) -> tuple[list[int], dict[int, int]]:
+    """Two sites, `people` people alternating between them. Returns (ids, id -> site id)."""
+    with db.write() as s:
+        sites = [Site(name=n, region="Europe", country="-") for n in ("North", "South")]
+        s.add_all(sites)
+        s.flush()
+        users = [User(username=f"p{i}", name=f"P {i}", password_hash="x",
+                      site_id=sites[i % 2].id, function="Quality") for i in range(people)]
+        s.add_all(users)
+        s.flush()
+        return [u.id for u in users], {u.id: u.site_id for u in users}
+
+
+def _add(db: Database, events: list[tuple[int, int, int, int]], ids: list[int]) -> None:
+    """(person index, kind index, day, hour) -> activity events."""
+    with db.write() as s:
+        for who, kind, day, hour in events:
+            k, etype = KINDS[kind]
+            s.add(ActivityEvent(user_id=ids[who], kind=k, entity_type=etype, entity_id=1,
+                                created_at=datetime.combine(DAY0 + timedelta(days=day),
+                                                            datetime.min.time())
+                                + timedelta(hours=hour)))
+
+
+def _refresh(db: Database, batch: int = summaries.BATCH) -> int:
+    with db.write() as s:
+        return summaries.refresh(s, batch=batch)
+
+
+def _reference(events, ids, site_of, f: Filters) -> dict:
+    """The figures counted straight from the events, in pandas."""
+    rows = [(ids[w], *KINDS[k], DAY0 + timedelta(days=d)) for w, k, d, _h in events]
+    df = pd.DataFrame(rows, columns=["user", "kind", "etype", "day"])
+    df = df[(df["day"] >= f.start) & (df["day"] <= f.end)]
+    if f.sites:
+        df = df[df["user"].map(site_of).isin(f.sites)]
+    posts = df[df["kind"] == "post"]
+    week = df["day"].map(lambda d: (d - timedelta(days=d.weekday())).isoformat())
+    month = df["day"].map(lambda d: d.replace(day=1).isoformat())
+    active = {("day", d.isoformat()): n for d, n in df.groupby("day")["user"].nunique().items()}
+    active |= {("week", w): n for w, n in df.groupby(week)["user"].nunique().items()}
+    active |= {("month", m): n for m, n in df.groupby(month)["user"].nunique().items()}
+    pweek = posts["day"].map(lambda d: (d - timedelta(days=d.weekday())).isoformat())
+    by_kind = {(w, analytics.POST_KINDS[k]): n
+               for (w, k), n in posts.groupby([pweek, "etype"]).size().items()}
+    return {"summary": {"active": df["user"].nunique(), "contributors": posts["user"].nunique()},
+            "active": active, "posts": by_kind,
+            "top": dict(posts.groupby("user").size().items())}
+
+
+def _figures(db: Database, f: Filters) -> dict:
+    with db.read() as s:
+        summary = analytics.activity_summary(s, actor=LEADER, filters=f)
+        active = analytics.active_people(s, actor=LEADER, filters=f)
+        posts = analytics.posts_by_kind(s, actor=LEADER, filters=f)
+        top = analytics.top_contributors(s, actor=LEADER, filters=f, limit=100)
+        names = {u.name: u.id for u in s.query(User)}
+    return {"summary": summary,
+            "active": {(g, p.date().isoformat()): n for g, p, n in
+                       zip(active["grain"], active["period"], active["people"], strict=True)},
+            "posts": {(w.date().isoformat(), k): n for w, k, n in
+                      zip(posts["week"], posts["kind"], posts["posts"], strict=True)},
+            "top": {names[n]: t for n, t in zip(top["name"], top["total"], strict=True)}}
+
+
+EVENTS = st.lists(st.tuples(st.integers(0, 5), st.integers(0, len(KINDS) - 1),
+                            st.integers(0, 69), st.integers(0, 23)), max_size=60)
+
+
+@pytest.fixture(scope="module")
+def sqlite_org(tmp_path_factory, sqlite_template):
+    """One SQLite database for the property test; each example empties the activity."""
+    import shutil
+
+    path = tmp_path_factory.mktemp("summaries") / "app.db"
+    shutil.copyfile(sqlite_template, path)
+    db = Database(f"sqlite:///{path}")
+    ids, site_of = _org(db)
+    yield db, ids, site_of
+    db.dispose()
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(first=EVENTS, later=EVENTS, start=st.integers(0, 69), length=st.integers(0, 69),
+       site=st.sampled_from([None, 0, 1]), batch=st.sampled_from([1, 7, summaries.BATCH]))
+def test_summaries_equal_counting_the_raw_events(sqlite_org, first, later, start, length, site,
+                                                 batch):
+    db, ids, site_of = sqlite_org
+    with db.write() as s:
+        for table in ("activity_events", "activity_periods", "activity_counts", "first_posts",
+                      "summary_state"):
+            s.execute(text(f"DELETE FROM {table}"))
+    # Some events, a refresh, more events (some in periods already summarised), a refresh.
+    _add(db, first, ids)
+    _refresh(db, batch)
+    _add(db, later, ids)
+    _refresh(db, batch)
+    sites = sorted(set(site_of.values()))
+    f = Filters(DAY0 + timedelta(days=start),
+                DAY0 + timedelta(days=min(start + length, 69)),
+                () if site is None else (sites[site],))
+    want = _reference(first + later, ids, site_of, f)
+    got = _figures(db, f)
+    assert got["summary"] == want["summary"]
+    assert got["posts"] == want["posts"]
+    assert got["top"] == want["top"]
+    # Weeks and months cut by the range count only the days inside it, as the reference does.
+    assert got["active"] == want["active"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(start=st.dates(date(2024, 1, 1), date(2027, 12, 31)), length=st.integers(0, 900))
+def test_the_cover_holds_every_day_of_the_range_once(start, length):
+    end = start + timedelta(days=length)
+    months, days = summaries.cover(start, end)
+    covered = []
+    if months:
+        m = date.fromisoformat(months[0])
+        assert m.day == 1
+        while m <= date.fromisoformat(months[1]):
+            last = summaries.last_day("month", m)
+            covered += [m + timedelta(days=i) for i in range((last - m).days + 1)]
+            m = last + timedelta(days=1)
+    for lo, hi in days:
+        a, b = date.fromisoformat(lo), date.fromisoformat(hi)
+        covered += [a + timedelta(days=i) for i in range((b - a).days + 1)]
+    assert sorted(covered) == [start + timedelta(days=i) for i in range(length + 1)]
+    assert len(days) <= 2
+
+
+def test_refresh_folds_only_new_events_and_says_how_many(db):
+    ids, _site_of = _org(db)
+    _add(db, [(0, 3, 1, 9), (1, 0, 1, 10)], ids)
+    assert _refresh(db) == 2
+    assert _refresh(db) == 0  # nothing new: nothing counted twice
+    _add(db, [(0, 4, 1, 11)], ids)
+    assert _refresh(db) == 1
+    f = Filters(DAY0, DAY0 + timedelta(days=6))
+    got = _figures(db, f)
+    assert got["summary"] == {"active": 2, "contributors": 1}
+    assert got["top"] == {ids[0]: 2}
+
+
+def test_a_person_who_moves_site_keeps_their_past_activity_at_the_old_site(db):
+    ids, site_of = _org(db)
+    _add(db, [(0, 3, 1, 9)], ids)
+    _refresh(db)
+    with db.write() as s:
+        s.get(User, ids[0]).site_id = site_of[ids[1]]
+    _add(db, [(0, 3, 20, 9)], ids)
+    _refresh(db)
+    old, new = site_of[ids[0]], site_of[ids[1]]
+    first_week = Filters(DAY0, DAY0 + timedelta(days=6), (old,))
+    later_week = Filters(DAY0 + timedelta(days=14), DAY0 + timedelta(days=27), (new,))
+    assert _figures(db, first_week)["summary"] == {"active": 1, "contributors": 1}
+    assert _figures(db, later_week)["summary"] == {"active": 1, "contributors": 1}
+
+
+def test_two_servers_refreshing_at_once_count_each_event_once(database_url):
+    one, two = Database(database_url), Database(database_url)
+    try:
+        ids, _site_of = _org(one)
+        _add(one, [(w, 3, d, 9) for w in range(6) for d in range(0, 60, 3)], ids)
+        done = []
+        start = threading.Barrier(2)
+
+        def refresh(db: Database) -> None:
+            start.wait()
+            done.append(_refresh(db, batch=17))
+
+        threads = [threading.Thread(target=refresh, args=(d,)) for d in (one, two)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(done) == [0, 120]  # one did the work, the other found it done
+        f = Filters(DAY0, DAY0 + timedelta(days=69))
+        assert sum(_figures(one, f)["top"].values()) == 120
+    finally:
+        one.dispose()
+        two.dispose()
+
+
+def test_the_engagement_page_counts_activity_written_since_it_last_ran(db, people):
+    ids, _site_of = _org(db)
+    _add(db, [(0, 3, 1, 9)], ids)
+    at = AppTest.from_file(str(ROOT / "pages" / "engagement.py"), default_timeout=60)
+    at.session_state["auth_sid"] = open_session(db, "lars")
+    at.query_params.update({"from": DAY0.isoformat(),
+                            "to": (DAY0 + timedelta(days=27)).isoformat()})
+    at.run()
+    assert not at.exception
+    active = next(m.value for m in at.metric if m.label == "People active")
+    assert active == "1"
+    _add(db, [(1, 4, 2, 9), (2, 0, 3, 9)], ids)  # two more people, nobody refreshed by hand
+    at.run()
+    assert next(m.value for m in at.metric if m.label == "People active") == "3"
+    with db.read() as s:
+        assert summaries.lag(s) == 0
