@@ -331,15 +331,29 @@ def contributor_mix(session: Session, *, actor: Actor, filters: Filters) -> pd.D
     """
     check_access(actor)
     f = filters
-    r = _range_rows(f, "grain", "period", "posts")
-    # Day rows belong to the month they fall in; month rows are their own month.
-    month = case((r.c.grain == "month", r.c.period),
-                 else_=func.substr(r.c.period, 1, 7, type_=String) + "-01")
-    per = (select(month.label("month"), r.c.user_id,
-                  func.max(case((r.c.posts > 0, 1), else_=0)).label("posted"))
-           .group_by(month, r.c.user_id).subquery())
-    active = {m: (int(n), int(p or 0)) for m, n, p in session.execute(
-        select(per.c.month, func.count(), func.sum(per.c.posted)).group_by(per.c.month))}
+    months, days = summaries.cover(f.start, f.end)
+    c, a = ActivityCount, ActivityPeriod
+    active: dict[str, tuple[int, int]] = {}
+    if months:  # whole months: the counts kept per month and site
+        q = (select(c.period, func.sum(c.people), func.sum(c.contributors))
+             .where(c.grain == "month", c.period.between(*months)).group_by(c.period))
+        if f.sites:
+            q = q.where(c.site_id.in_(f.sites))
+        active |= {m: (int(n), int(p or 0)) for m, n, p in session.execute(q)}
+    if days:  # the loose days of a month cut by the range: its people on those days
+        month = func.substr(a.period, 1, 7, type_=String) + "-01"
+        parts = []
+        for lo, hi in days:
+            part = (select(month.label("month"), a.user_id,
+                           func.max(case((a.posts > 0, 1), else_=0)).label("posted"))
+                    .where(a.grain == "day", a.period.between(lo, hi))
+                    .group_by(month, a.user_id))
+            if f.sites:
+                part = part.where(a.site_id.in_(f.sites))
+            parts.append(part)
+        per = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+        active |= {m: (int(n), int(p or 0)) for m, n, p in session.execute(
+            select(per.c.month, func.count(), func.sum(per.c.posted)).group_by(per.c.month))}
     fp = FirstPost
     first_month = func.substr(fp.day, 1, 7, type_=String) + "-01"
     new = dict(session.execute(

@@ -73,8 +73,18 @@ def _reference(events, ids, site_of, f: Filters) -> dict:
     pweek = posts["day"].map(lambda d: (d - timedelta(days=d.weekday())).isoformat())
     by_kind = {(w, analytics.POST_KINDS[k]): n
                for (w, k), n in posts.groupby([pweek, "etype"]).size().items()}
+    everyone = pd.DataFrame(rows, columns=["user", "kind", "etype", "day"])
+    firsts = everyone[everyone["kind"] == "post"].groupby("user")["day"].min()
+    mix = {}
+    for m, group in df.groupby(month):
+        people = group["user"].nunique()
+        posted = group[group["kind"] == "post"]["user"].nunique()
+        new = sum(1 for u, d in firsts.items() if f.start <= d <= f.end
+                  and d.replace(day=1).isoformat() == m and (not f.sites or site_of[u] in f.sites))
+        mix |= {(m, "New contributors"): new, (m, "Returning contributors"): posted - new,
+                (m, "Readers only"): people - posted}
     return {"summary": {"active": df["user"].nunique(), "contributors": posts["user"].nunique()},
-            "active": active, "posts": by_kind,
+            "active": active, "posts": by_kind, "mix": {k: v for k, v in mix.items() if v},
             "top": dict(posts.groupby("user").size().items())}
 
 
@@ -84,8 +94,11 @@ def _figures(db: Database, f: Filters) -> dict:
         active = analytics.active_people(s, actor=LEADER, filters=f)
         posts = analytics.posts_by_kind(s, actor=LEADER, filters=f)
         top = analytics.top_contributors(s, actor=LEADER, filters=f, limit=100)
+        mix = analytics.contributor_mix(s, actor=LEADER, filters=f)
         names = {u.name: u.id for u in s.query(User)}
     return {"summary": summary,
+            "mix": {(m.date().isoformat(), g): n for m, g, n in
+                    zip(mix["month"], mix["group"], mix["people"], strict=True)},
             "active": {(g, p.date().isoformat()): n for g, p, n in
                        zip(active["grain"], active["period"], active["people"], strict=True)},
             "posts": {(w.date().isoformat(), k): n for w, k, n in
@@ -135,6 +148,7 @@ def test_summaries_equal_counting_the_raw_events(sqlite_org, first, later, start
     assert got["summary"] == want["summary"]
     assert got["posts"] == want["posts"]
     assert got["top"] == want["top"]
+    assert got["mix"] == want["mix"]
     # Weeks and months cut by the range count only the days inside it, as the reference does.
     assert got["active"] == want["active"]
 
