@@ -421,6 +421,7 @@ class Vote(Base):
         Index("ix_votes_entity", "entity_type", "entity_id"),
         Index("ix_votes_recipient_created", "recipient_id", "created_at"),
         Index("ix_votes_created", "created_at"),
+        Index("ix_votes_type_created", "entity_type", "created_at", "entity_id", "value"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

@@ -12,7 +12,7 @@ import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import DateTime, Float, and_, case, cast, delete, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -210,7 +210,10 @@ def trending_weight(session: Session, created_at, now: datetime):
 def _trending(session: Session, now: datetime):
     weight = trending_weight(session, Vote.created_at, now)
     return (select(Vote.entity_id.label("sid"), func.sum(weight).label("trend"))
-            .where(Vote.entity_type == "suggestion", Vote.value == 1, Vote.created_at <= now)
+            .where(Vote.entity_type == "suggestion", Vote.value == 1, Vote.created_at <= now,
+                   # A vote older than 20 half-lives weighs under a millionth of a new one:
+                   # left out, so trending reads the recent votes (an index range), not all.
+                   Vote.created_at > now - timedelta(days=20 * HALF_LIFE_DAYS))
             .group_by(Vote.entity_id).subquery())
 
 
