@@ -9,6 +9,7 @@ value with at least that share of values at or below it (window functions, on bo
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -683,29 +684,58 @@ def _help_edges(filters: Filters):
     return edges, and_(*cond)
 
 
+# Every chart on the network page reads the same help pairs: worked out once per range, site
+# choice and data version (a few per process), not once per chart.
+_PAIRS: OrderedDict[tuple, list[tuple[int, int, int]]] = OrderedDict()
+_PAIRS_KEPT = 8
+
+
+def help_pairs(session: Session, *, actor: Actor, filters: Filters) -> list[tuple[int, int, int]]:
+    """(helper_id, helped_id, acts) for every pair of people with help in the range."""
+    check_access(actor)
+    key = (str(session.get_bind().url), filters, data_version(session))
+    if key in _PAIRS:
+        _PAIRS.move_to_end(key)
+        return _PAIRS[key]
+    edges, cond = _help_edges(filters)
+    rows = [(int(a), int(b), int(w)) for a, b, w in session.execute(
+        select(edges.c.helper_id, edges.c.helped_id, func.sum(edges.c.weight))
+        .where(cond).group_by(edges.c.helper_id, edges.c.helped_id))]
+    _PAIRS[key] = rows
+    while len(_PAIRS) > _PAIRS_KEPT:
+        _PAIRS.popitem(last=False)
+    return rows
+
+
+def _pairs_by_group(session: Session, actor: Actor, filters: Filters, by: str) -> pd.DataFrame:
+    """The help pairs with both people's group (site id and name, or function)."""
+    pairs = pd.DataFrame(help_pairs(session, actor=actor, filters=filters),
+                         columns=["helper", "helped", "acts"])
+    people = pd.DataFrame([tuple(r) for r in session.execute(
+        select(User.id, User.site_id, Site.name, User.function)
+        .outerjoin(Site, Site.id == User.site_id))],
+        columns=["id", "site_id", "site", "function"]).set_index("id")
+    cols = ["site_id", "site"] if by == "site" else ["function"]
+    for end in ("helper", "helped"):
+        for col in cols:
+            pairs[f"{end}_{col}"] = pairs[end].map(people[col])
+    last = "site" if by == "site" else "function"
+    return pairs.dropna(subset=[f"helper_{last}", f"helped_{last}"])
+
+
 def help_matrix(session: Session, *, actor: Actor, filters: Filters,
                 by: str = "site") -> pd.DataFrame:
     """Acts of help from one site (or function) to another: helper group, helped group, acts,
     distinct helpers. Cells with fewer than five distinct helpers are left out."""
     check_access(actor)
-    edges, cond = _help_edges(filters)
-    h, r = aliased(User), aliased(User)
-    if by == "site":
-        hs, rs = aliased(Site), aliased(Site)
-        hg, rg = hs.name, rs.name
-        q = (select(hg, rg, func.sum(edges.c.weight), func.count(distinct(edges.c.helper_id)))
-             .select_from(edges).join(h, h.id == edges.c.helper_id)
-             .join(r, r.id == edges.c.helped_id)
-             .join(hs, hs.id == h.site_id).join(rs, rs.id == r.site_id))
-    else:
-        hg, rg = h.function, r.function
-        q = (select(hg, rg, func.sum(edges.c.weight), func.count(distinct(edges.c.helper_id)))
-             .select_from(edges).join(h, h.id == edges.c.helper_id)
-             .join(r, r.id == edges.c.helped_id)
-             .where(hg.is_not(None), rg.is_not(None)))
-    rows = session.execute(q.where(cond).group_by(hg, rg).order_by(hg, rg))
-    df = _frame(rows, ["helper_group", "helped_group", "acts", "people"])
+    col = "site" if by == "site" else "function"
+    pairs = _pairs_by_group(session, actor, filters, by)
+    df = (pairs.groupby([f"helper_{col}", f"helped_{col}"], sort=True)
+          .agg(acts=("acts", "sum"), people=("helper", "nunique")).reset_index()
+          .rename(columns={f"helper_{col}": "helper_group", f"helped_{col}": "helped_group"}))
+    df = df[["helper_group", "helped_group", "acts", "people"]]
     df["acts"] = df["acts"].astype(int)
+    df["people"] = df["people"].astype(int)
     return suppress_small_groups(df)
 
 
@@ -713,12 +743,9 @@ def never_exchanging(session: Session, *, actor: Actor, filters: Filters,
                      by: str = "site") -> list[tuple[str, str]]:
     """Pairs of sites (or functions) with no help either way in the range."""
     check_access(actor)
-    edges, cond = _help_edges(filters)
-    h, r = aliased(User), aliased(User)
-    col_h, col_r = (h.site_id, r.site_id) if by == "site" else (h.function, r.function)
-    pairs = {tuple(p) for p in session.execute(
-        select(col_h, col_r).select_from(edges).join(h, h.id == edges.c.helper_id)
-        .join(r, r.id == edges.c.helped_id).where(cond).distinct())}
+    col = "site_id" if by == "site" else "function"
+    found = _pairs_by_group(session, actor, filters, by)
+    pairs = set(zip(found[f"helper_{col}"], found[f"helped_{col}"], strict=True))
     if by == "site":
         groups = [(sid, name) for sid, name, _ in sites(session)
                   if not filters.sites or sid in filters.sites]
@@ -760,11 +787,7 @@ def help_network(session: Session, *, actor: Actor, filters: Filters, max_people
     shortest path between two others; sampled on large graphs). Nodes also carry x, y; links
     are source, target, acts and both ends' x, y.
     """
-    check_access(actor)
-    edges, cond = _help_edges(filters)
-    rows = session.execute(
-        select(edges.c.helper_id, edges.c.helped_id, func.sum(edges.c.weight))
-        .where(cond).group_by(edges.c.helper_id, edges.c.helped_id)).all()
+    rows = help_pairs(session, actor=actor, filters=filters)
     link_cols = ["source", "target", "acts", "x", "y", "x2", "y2"]
     if not rows:
         empty = pd.DataFrame(columns=NODE_COLUMNS)
