@@ -9,6 +9,7 @@ value with at least that share of values at or below it (window functions, on bo
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -688,22 +689,25 @@ def _help_edges(filters: Filters):
 # choice and data version (a few per process), not once per chart.
 _PAIRS: OrderedDict[tuple, list[tuple[int, int, int]]] = OrderedDict()
 _PAIRS_KEPT = 8
+_PAIRS_LOCK = threading.Lock()
 
 
 def help_pairs(session: Session, *, actor: Actor, filters: Filters) -> list[tuple[int, int, int]]:
     """(helper_id, helped_id, acts) for every pair of people with help in the range."""
     check_access(actor)
     key = (str(session.get_bind().url), filters, data_version(session))
-    if key in _PAIRS:
-        _PAIRS.move_to_end(key)
-        return _PAIRS[key]
+    with _PAIRS_LOCK:  # app sessions run in threads
+        if key in _PAIRS:
+            _PAIRS.move_to_end(key)
+            return _PAIRS[key]
     edges, cond = _help_edges(filters)
     rows = [(int(a), int(b), int(w)) for a, b, w in session.execute(
         select(edges.c.helper_id, edges.c.helped_id, func.sum(edges.c.weight))
         .where(cond).group_by(edges.c.helper_id, edges.c.helped_id))]
-    _PAIRS[key] = rows
-    while len(_PAIRS) > _PAIRS_KEPT:
-        _PAIRS.popitem(last=False)
+    with _PAIRS_LOCK:
+        _PAIRS[key] = rows
+        while len(_PAIRS) > _PAIRS_KEPT:
+            _PAIRS.popitem(last=False)
     return rows
 
 
