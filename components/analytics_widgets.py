@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -55,19 +55,46 @@ def site_names() -> list[str]:
     return [name for _id, name, _region in _sites(version)]
 
 
+# How old the figures may be. Reading the data version is cheap, but on a busy site it moves
+# with every view and vote, and each move would recompute every chart for every leader: so
+# each server reads it at most once a minute (and at once after this server's own analytics
+# writes, see figures_changed).
+FRESH_SECONDS = 60
+
+
+@st.cache_data(ttl=FRESH_SECONDS, max_entries=8, show_spinner=False)
+def _state(url: str) -> tuple[str, bool, datetime]:
+    with database().read() as s:
+        version, behind = analytics.data_state(s)
+    return version, behind, utcnow()
+
+
+def figures_changed() -> None:
+    """Read the data version afresh on the next run (after a write the figures count)."""
+    _state.clear()
+
+
+def figures_as_of() -> datetime:
+    """When the data version the figures follow was read (UTC)."""
+    return _state(database().url)[2]
+
+
 def data_version() -> str:
-    """A value that changes after any write the analytics count (see analytics.data_state).
+    """A value that changes after any write the analytics count (see analytics.data_state),
+    read at most once a minute per server.
 
     Activity written since the summaries were last brought up to date is folded in first, so
     the figures include it (a few rows in normal use; a spinner if much is waiting).
     """
-    with database().read() as s:
-        version, behind = analytics.data_state(s)
+    url = database().url
+    version, behind, _at = _state(url)
     if behind:
         try:
             with st.spinner("Bringing the activity figures up to date...", show_time=True):
                 with database().write() as s:
                     summaries.refresh(s)
+            figures_changed()
+            version = _state(url)[0]
         except DBAPIError:
             # The figures as of the last refresh are still right, only not the newest.
             st.toast("The newest activity could not be added to the figures just now; they "
@@ -122,6 +149,8 @@ def page_filters(key: str) -> Filters:
     ids = tuple(sorted(i for i, name, _r in all_sites if name in chosen))
     filters = Filters(start, end, ids)
     st.session_state[_SCOPE] = (filters, version)
+    st.caption(f"Figures as of {figures_as_of():%H:%M} UTC. New activity shows within "
+               f"{FRESH_SECONDS // 60} minute.")
     return filters
 
 
@@ -362,6 +391,7 @@ def import_panel(actor: Actor) -> None:
         bar.empty()
         st.error(forms.NOT_SAVED, icon=":material/error:")
         return
+    figures_changed()
     st.session_state["import-done"] = (
         f"Imported {plain(upload.name)}: {result.created:,} new, {result.updated:,} updated, "
         f"{result.unchanged:,} unchanged.")

@@ -113,6 +113,7 @@ def detail() -> None:
                                                 values=values)
 
             if forms.submit(form, save, success="Submission saved.") is not None:
+                aw.figures_changed()
                 st.rerun()
 
 
@@ -126,6 +127,7 @@ def add() -> None:
 
             new_id = forms.submit("new-submission", create, success="Submission added.")
             if new_id is not None:
+                aw.figures_changed()
                 for key in [k for k in st.session_state if k.startswith("new-submission-")]:
                     del st.session_state[key]
                 st.query_params["submission"] = str(new_id)
