@@ -571,7 +571,18 @@ class ActivityEvent(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class ActivityPeriod(Base):
+class _PostCounts:
+    """Posts in all, and by kind: the columns both activity summaries add up."""
+
+    posts: Mapped[int] = mapped_column(Integer, default=0)
+    questions: Mapped[int] = mapped_column(Integer, default=0)
+    answers: Mapped[int] = mapped_column(Integer, default=0)
+    comments: Mapped[int] = mapped_column(Integer, default=0)
+    proposals: Mapped[int] = mapped_column(Integer, default=0)
+    suggestions: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ActivityPeriod(_PostCounts, Base):
     """A person active in one day, week or month: how many things they did, and posts by kind.
 
     A summary of activity_events kept by db.summaries.refresh, so analytics never scan the
@@ -585,15 +596,9 @@ class ActivityPeriod(Base):
     user_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     site_id: Mapped[int] = mapped_column(Integer, default=0)
     events: Mapped[int] = mapped_column(Integer, default=0)
-    posts: Mapped[int] = mapped_column(Integer, default=0)
-    questions: Mapped[int] = mapped_column(Integer, default=0)
-    answers: Mapped[int] = mapped_column(Integer, default=0)
-    comments: Mapped[int] = mapped_column(Integer, default=0)
-    proposals: Mapped[int] = mapped_column(Integer, default=0)
-    suggestions: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class ActivityCount(Base):
+class ActivityCount(_PostCounts, Base):
     """People active, contributors and posts by kind per day, week or month and site: the
     activity_periods rows of one period and site added up (db.summaries.refresh)."""
 
@@ -603,12 +608,6 @@ class ActivityCount(Base):
     site_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     people: Mapped[int] = mapped_column(Integer, default=0)
     contributors: Mapped[int] = mapped_column(Integer, default=0)
-    posts: Mapped[int] = mapped_column(Integer, default=0)
-    questions: Mapped[int] = mapped_column(Integer, default=0)
-    answers: Mapped[int] = mapped_column(Integer, default=0)
-    comments: Mapped[int] = mapped_column(Integer, default=0)
-    proposals: Mapped[int] = mapped_column(Integer, default=0)
-    suggestions: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class FirstPost(Base):
