@@ -9,6 +9,7 @@ value with at least that share of values at or below it (window functions, on bo
 
 from __future__ import annotations
 
+import random
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 
+import igraph
 import networkx as nx
 import pandas as pd
 from sqlalchemy import (
@@ -687,45 +689,54 @@ def _help_edges(filters: Filters):
 
 # Every chart on the network page reads the same help pairs: worked out once per range, site
 # choice and data version (a few per process), not once per chart.
-_PAIRS: OrderedDict[tuple, list[tuple[int, int, int]]] = OrderedDict()
+_PAIRS: OrderedDict[tuple, tuple[pd.DataFrame, pd.DataFrame]] = OrderedDict()
 _PAIRS_KEPT = 8
 _PAIRS_LOCK = threading.Lock()
 
 
-def help_pairs(session: Session, *, actor: Actor, filters: Filters) -> list[tuple[int, int, int]]:
-    """(helper_id, helped_id, acts) for every pair of people with help in the range."""
-    check_access(actor)
+def _help(session: Session, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(pairs, people): pairs has helper, helped, acts and both people's site_id, site and
+    function; people is indexed by id with name, site_id, site and function."""
     key = (str(session.get_bind().url), filters, data_version(session))
     with _PAIRS_LOCK:  # app sessions run in threads
         if key in _PAIRS:
             _PAIRS.move_to_end(key)
             return _PAIRS[key]
     edges, cond = _help_edges(filters)
-    rows = [(int(a), int(b), int(w)) for a, b, w in session.execute(
+    # Core execution and plain tuples: hundreds of thousands of rows, no ORM work per row.
+    conn = session.connection()
+    pairs = _frame(conn.execute(
         select(edges.c.helper_id, edges.c.helped_id, func.sum(edges.c.weight))
-        .where(cond).group_by(edges.c.helper_id, edges.c.helped_id))]
+        .where(cond).group_by(edges.c.helper_id, edges.c.helped_id)).fetchall(),
+        ["helper", "helped", "acts"]).astype("int64")
+    people = _frame(conn.execute(
+        select(User.id, User.name, User.site_id, Site.name, User.function)
+        .outerjoin(Site, Site.id == User.site_id)).fetchall(),
+        ["id", "name", "site_id", "site", "function"]).set_index("id")
+    for end in ("helper", "helped"):
+        for col in ("site_id", "site", "function"):
+            pairs[f"{end}_{col}"] = pairs[end].map(people[col])
     with _PAIRS_LOCK:
-        _PAIRS[key] = rows
+        _PAIRS[key] = (pairs, people)
         while len(_PAIRS) > _PAIRS_KEPT:
             _PAIRS.popitem(last=False)
-    return rows
+    return pairs, people
+
+
+def help_pairs(session: Session, *, actor: Actor, filters: Filters) -> list[tuple[int, int, int]]:
+    """(helper_id, helped_id, acts) for every pair of people with help in the range."""
+    check_access(actor)
+    pairs, _people = _help(session, filters)
+    return [(int(a), int(b), int(w)) for a, b, w in
+            zip(pairs["helper"], pairs["helped"], pairs["acts"], strict=True)]
 
 
 def _pairs_by_group(session: Session, actor: Actor, filters: Filters, by: str) -> pd.DataFrame:
     """The help pairs with both people's group (site id and name, or function)."""
-    pairs = pd.DataFrame(help_pairs(session, actor=actor, filters=filters),
-                         columns=["helper", "helped", "acts"])
-    people = pd.DataFrame([tuple(r) for r in session.execute(
-        select(User.id, User.site_id, Site.name, User.function)
-        .outerjoin(Site, Site.id == User.site_id))],
-        columns=["id", "site_id", "site", "function"]).set_index("id")
-    cols = ["site_id", "site"] if by == "site" else ["function"]
-    for end in ("helper", "helped"):
-        for col in cols:
-            pairs[f"{end}_{col}"] = pairs[end].map(people[col])
+    check_access(actor)
+    pairs, _people = _help(session, filters)
     last = "site" if by == "site" else "function"
     return pairs.dropna(subset=[f"helper_{last}", f"helped_{last}"])
-
 
 def help_matrix(session: Session, *, actor: Actor, filters: Filters,
                 by: str = "site") -> pd.DataFrame:
@@ -791,48 +802,51 @@ def help_network(session: Session, *, actor: Actor, filters: Filters, max_people
     shortest path between two others; sampled on large graphs). Nodes also carry x, y; links
     are source, target, acts and both ends' x, y.
     """
-    rows = help_pairs(session, actor=actor, filters=filters)
+    check_access(actor)
+    pairs, people = _help(session, filters)
     link_cols = ["source", "target", "acts", "x", "y", "x2", "y2"]
-    if not rows:
+    if pairs.empty:
         empty = pd.DataFrame(columns=NODE_COLUMNS)
         return HelpNetwork(pd.DataFrame(columns=["id", *NODE_COLUMNS, "x", "y"]),
                            pd.DataFrame(columns=link_cols), empty)
-    g = nx.DiGraph()
-    for a, b, w in rows:
-        g.add_edge(int(a), int(b), weight=int(w))
-    people = {i: (n, s, f) for i, n, s, f in session.execute(
-        select(User.id, User.name, Site.name, User.function)
-        .outerjoin(Site, Site.id == User.site_id).where(User.id.in_(list(g.nodes))))}
-    und = nx.Graph()  # help both ways between two people adds up
-    for a, b, w in g.edges(data="weight"):
-        if und.has_edge(a, b):
-            und[a][b]["weight"] += w
-        else:
-            und.add_edge(a, b, weight=w)
-    # Exact on small graphs; above, a fixed-seed sample of sources sized so the work stays
-    # near half a million edge visits (about a second), whatever the size of the organisation.
-    budget = max(16, 500_000 // max(und.number_of_edges(), 1))
-    sample = None if len(und) <= budget else budget
-    bridging = nx.betweenness_centrality(und, k=sample, seed=7, normalized=True)
-    everyone = []
-    for i in g.nodes:
-        name, site, function = people.get(i, ("?", None, None))
-        helped = list(g.successors(i))
-        everyone.append((
-            i, name, site or "No site", function or "No function", len(helped),
-            len({people.get(j, (None, None, None))[1] for j in helped} - {site, None}),
-            len({people.get(j, (None, None, None))[2] for j in helped} - {function, None}),
-            round(bridging.get(i, 0.0), 4)))
-    people_df = pd.DataFrame(everyone, columns=["id", *NODE_COLUMNS])
+    # Help both ways between two people adds up to one undirected link.
+    ends = pd.DataFrame({"a": pairs[["helper", "helped"]].min(axis=1),
+                         "b": pairs[["helper", "helped"]].max(axis=1), "acts": pairs["acts"]})
+    links_all = ends.groupby(["a", "b"], sort=True)["acts"].sum().reset_index()
+    ids = pd.Index(sorted(set(links_all["a"]) | set(links_all["b"])))
+    bridging = _bridging(len(ids), ids.get_indexer(links_all["a"]),
+                         ids.get_indexer(links_all["b"]))
+    other = pairs[["helper", "helped_site", "helped_function"]].copy()
+    other["helper_site"], other["helper_function"] = pairs["helper_site"], pairs["helper_function"]
+    per = pd.DataFrame(index=ids)
+    per["helped"] = pairs.groupby("helper")["helped"].nunique()
+    per["sites_helped"] = (other[other["helped_site"] != other["helper_site"]]
+                           .groupby("helper")["helped_site"].nunique())
+    per["functions_helped"] = (other[other["helped_function"] != other["helper_function"]]
+                               .groupby("helper")["helped_function"].nunique())
+    per = per.fillna(0).astype(int)
+    who = people.reindex(ids)
+    people_df = pd.DataFrame({
+        "id": ids, "name": who["name"].fillna("?").to_numpy(),
+        "site": who["site"].fillna("No site").to_numpy(),
+        "function": who["function"].fillna("No function").to_numpy(),
+        "helped": per["helped"].to_numpy(), "sites_helped": per["sites_helped"].to_numpy(),
+        "functions_helped": per["functions_helped"].to_numpy(),
+        "bridging": [round(float(b), 4) for b in bridging]})
     bridges = (people_df.sort_values(["bridging", "sites_helped", "name"],
                                      ascending=[False, False, True])
                .head(top).drop(columns=["id"]).reset_index(drop=True))
     # Draw only the most connected people, so the picture stays readable and small.
-    degree = dict(und.degree(weight="weight"))
-    keep = sorted(g.nodes, key=lambda i: (-degree[i], i))[:max_people]
-    sub = und.subgraph(keep)
+    degree = (links_all.groupby("a")["acts"].sum()
+              .add(links_all.groupby("b")["acts"].sum(), fill_value=0))
+    keep = sorted(ids, key=lambda i: (-degree[i], i))[:max_people]
+    kept = set(keep)
+    sub = nx.Graph()
+    sub.add_nodes_from(keep)
+    inside = links_all[links_all["a"].isin(kept) & links_all["b"].isin(kept)]
+    sub.add_weighted_edges_from(zip(inside["a"], inside["b"], inside["acts"], strict=True))
     pos = nx.spring_layout(sub, seed=7, iterations=60)
-    nodes = people_df[people_df["id"].isin(keep)].copy()
+    nodes = people_df[people_df["id"].isin(kept)].copy()
     nodes["x"] = [round(float(pos[i][0]), 4) for i in nodes["id"]]
     nodes["y"] = [round(float(pos[i][1]), 4) for i in nodes["id"]]
     strongest = sorted(sub.edges(data="weight"), key=lambda e: (-e[2], e[0], e[1]))[:max_links]
@@ -842,6 +856,30 @@ def help_network(session: Session, *, actor: Actor, filters: Filters, max_people
         columns=link_cols)
     return HelpNetwork(nodes.reset_index(drop=True), links, bridges,
                        helpers=int((people_df["helped"] > 0).sum()), connected=len(people_df))
+
+
+# Brandes' betweenness visits every link once per source person. Exact up to this many people;
+# above, a fixed-seed sample of sources sized to about this many link visits (igraph's C code
+# does a few million in a fraction of a second), never fewer than MIN_SOURCES.
+EXACT_UP_TO = 1000
+LINK_VISITS = 3_000_000
+MIN_SOURCES = 32
+
+
+def _bridging(n: int, a, b) -> list[float]:
+    """Betweenness centrality (0-1) of the n people joined by undirected links a[i]-b[i]."""
+    if n < 3:
+        return [0.0] * n
+    g = igraph.Graph(n=n, edges=list(zip(a.tolist(), b.tolist(), strict=True)))
+    pairs_without_one = (n - 1) * (n - 2) / 2
+    if n <= EXACT_UP_TO:
+        return [v / pairs_without_one for v in g.betweenness(directed=False)]
+    k = min(n, max(MIN_SOURCES, LINK_VISITS // max(g.ecount(), 1)))
+    sources = random.Random(7).sample(range(n), k)
+    # Paths from k of n sources: scale up to all n (igraph halves undirected subset counts,
+    # so the scaled sum estimates the exact unordered-pair betweenness).
+    scale = n / k / pairs_without_one
+    return [min(1.0, v * scale) for v in g.betweenness(directed=False, sources=sources)]
 
 
 def site_network(matrix: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

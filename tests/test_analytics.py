@@ -505,3 +505,21 @@ def test_analytics_not_enough_permissions(db, people, fn, role):
 def test_leaders_and_admins_may_read_analytics(db, people, role):
     assert call(db, analytics.activity_summary, people[role]) == {"active": 0,
                                                                    "contributors": 0}
+
+
+def test_bridging_on_a_large_network_is_sampled_and_still_finds_the_bridges():
+    # Two hubs of 700 people each, joined only through one go-between: past EXACT_UP_TO, so
+    # betweenness comes from a sample of sources, yet the go-between and the hubs lead, close
+    # to their exact scores (each hub lies on every path out of its star).
+    import numpy as np
+
+    n = 1403  # 0: go-between, 1 and 2: hubs, then 700 people around each hub
+    a = [0, 0] + [1] * 700 + [2] * 700
+    b = [1, 2] + list(range(3, 703)) + list(range(703, 1403))
+    assert n > analytics.EXACT_UP_TO
+    got = analytics._bridging(n, np.array(a), np.array(b))
+    top3 = sorted(range(n), key=lambda i: -got[i])[:3]
+    assert set(top3) == {0, 1, 2}
+    exact_hub = (700 * 702 + 700 * 699 / 2) / ((n - 1) * (n - 2) / 2)
+    assert abs(got[1] - exact_hub) < 0.1 and abs(got[2] - exact_hub) < 0.1
+    assert all(0.0 <= v <= 1.0 for v in got) and max(got[3:]) == 0.0
