@@ -36,7 +36,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from db import summaries
 from db.actors import Actor, require
@@ -49,6 +49,7 @@ from db.models import (
     Comment,
     Course,
     FirstPost,
+    HelpDay,
     Lesson,
     LessonProgress,
     LessonRevision,
@@ -204,14 +205,14 @@ def sites(session: Session) -> list[tuple[int, str, str]]:
 def data_state(session: Session) -> tuple[str, bool]:
     """(version, behind): the version changes whenever anything analytics count changes, and
     caches are keyed on it; behind says activity events wait to be summarised
-    (summaries.refresh).
+    (summaries.refresh) or audited changes wait for the help summary.
 
     Every state change writes an audit record; posts, views and completions also add an
     activity event. Each max(id) is a primary-key lookup, so this costs well under a millisecond.
     Sign-ins and sign-outs change nothing counted here: left out, or every sign-in anywhere
     would empty every analytics cache (the newest other record is a few rows back by id).
     """
-    *row, summarised = session.execute(select(
+    *row, summarised, help_read = session.execute(select(
         select(AuditRecord.id).where(AuditRecord.action.not_like("auth.%"))
         .order_by(AuditRecord.id.desc()).limit(1).scalar_subquery(),
         select(func.max(ActivityEvent.id)).scalar_subquery(),
@@ -220,8 +221,13 @@ def data_state(session: Session) -> tuple[str, bool]:
         select(func.max(Submission.id)).scalar_subquery(),
         select(SummaryState.last_id).where(SummaryState.name == summaries.NAME)
         .scalar_subquery(),
+        select(SummaryState.last_id).where(SummaryState.name == "help.audit")
+        .scalar_subquery(),
     )).one()
-    return "-".join(str(v or 0) for v in row), (row[1] or 0) > (summarised or 0)
+    # Behind: events not yet summarised, or audited changes (new posts, acceptances,
+    # moderation) the help summary has not read.
+    behind = (row[1] or 0) > (summarised or 0) or (row[0] or 0) > (help_read or 0)
+    return "-".join(str(v or 0) for v in row), behind
 
 
 def data_version(session: Session) -> str:
@@ -646,47 +652,6 @@ def top_contributors(session: Session, *, actor: Actor, filters: Filters,
 
 # --- who helps whom ---------------------------------------------------------------------------
 
-def _help_edges(filters: Filters):
-    """(helper_id, helped_id, kind, weight) for every act of help in the range.
-
-    An answer helps the asker; an accepted answer counts twice more; a comment helps the author
-    of what it is on; lesson co-authors help each other.
-    """
-    a, q = Answer, Question
-    parts = [
-        select(a.author_id.label("helper_id"), q.author_id.label("helped_id"),
-               literal("answer").label("kind"), literal(1).label("weight"))
-        .join(q, q.id == a.question_id)
-        .where(a.status == "visible", _in_range(a.created_at, filters)),
-        select(a.author_id, q.author_id, literal("accepted answer"), literal(2))
-        .join(q, q.id == a.question_id)
-        .where(a.is_accepted.is_(True), a.status == "visible", _in_range(a.created_at, filters)),
-    ]
-    c = Comment
-    for etype, model in (("question", Question), ("answer", Answer), ("suggestion", Suggestion)):
-        parts.append(
-            select(c.author_id, model.author_id, literal("comment"), literal(1))
-            .join(model, and_(c.entity_type == etype, c.entity_id == model.id))
-            .where(c.status == "visible", _in_range(c.created_at, filters)))
-    writers = union_all(
-        select(LessonRevision.id.label("rid"), LessonRevision.author_id.label("uid"))
-        .where(_in_range(LessonRevision.created_at, filters)),
-        select(RevisionContributor.revision_id, RevisionContributor.user_id)
-        .join(LessonRevision, LessonRevision.id == RevisionContributor.revision_id)
-        .where(_in_range(LessonRevision.created_at, filters)),
-    ).subquery()
-    w1, w2 = aliased(writers), aliased(writers)
-    parts.append(select(w1.c.uid, w2.c.uid, literal("lesson co-authorship"), literal(1))
-                 .distinct()
-                 .join(w2, and_(w2.c.rid == w1.c.rid, w2.c.uid != w1.c.uid)))
-    edges = union_all(*parts).subquery()
-    cond = [edges.c.helper_id != edges.c.helped_id]
-    if filters.sites:
-        chosen = select(User.id).where(User.site_id.in_(filters.sites))
-        cond.append(or_(edges.c.helper_id.in_(chosen), edges.c.helped_id.in_(chosen)))
-    return edges, and_(*cond)
-
-
 # Every chart on the network page reads the same help pairs: worked out once per range, site
 # choice and data version (a few per process), not once per chart.
 _PAIRS: OrderedDict[tuple, tuple[pd.DataFrame, pd.DataFrame]] = OrderedDict()
@@ -702,13 +667,17 @@ def _help(session: Session, filters: Filters) -> tuple[pd.DataFrame, pd.DataFram
         if key in _PAIRS:
             _PAIRS.move_to_end(key)
             return _PAIRS[key]
-    edges, cond = _help_edges(filters)
+    h = HelpDay
+    found = select(h.helper_id, h.helped_id, func.sum(h.acts)).where(
+        h.day.between(filters.start.isoformat(), filters.end.isoformat()))
+    if filters.sites:
+        chosen = select(User.id).where(User.site_id.in_(filters.sites))
+        found = found.where(or_(h.helper_id.in_(chosen), h.helped_id.in_(chosen)))
     # Core execution and plain tuples: hundreds of thousands of rows, no ORM work per row.
     conn = session.connection()
-    pairs = _frame(conn.execute(
-        select(edges.c.helper_id, edges.c.helped_id, func.sum(edges.c.weight))
-        .where(cond).group_by(edges.c.helper_id, edges.c.helped_id)).fetchall(),
-        ["helper", "helped", "acts"]).astype("int64")
+    pairs = pd.DataFrame(conn.execute(found.group_by(h.helper_id, h.helped_id))
+                         .cursor.fetchall(),  # the driver's plain tuples: integers only
+                         columns=["helper", "helped", "acts"]).astype("int64")
     people = _frame(conn.execute(
         select(User.id, User.name, User.site_id, Site.name, User.function)
         .outerjoin(Site, Site.id == User.site_id)).fetchall(),

@@ -362,6 +362,7 @@ class Answer(Base):
         CheckConstraint(_in("status", CONTENT_STATES), "status"),
         Index("ix_answers_question_created", "question_id", "created_at"),
         Index("ix_answers_author_created", "author_id", "created_at"),
+        Index("ix_answers_created", "created_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"))
@@ -383,6 +384,7 @@ class Comment(Base):
         CheckConstraint(_in("status", CONTENT_STATES), "status"),
         Index("ix_comments_entity", "entity_type", "entity_id", "created_at"),
         Index("ix_comments_author_created", "author_id", "created_at"),
+        Index("ix_comments_created", "created_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     entity_type: Mapped[str] = mapped_column(String(16))
@@ -618,8 +620,20 @@ class FirstPost(Base):
     day: Mapped[str] = mapped_column(String(10))
 
 
+class HelpDay(Base):
+    """Acts of help one person gave another on one day (an answer, an accepted answer three
+    times, a comment on their post, a lesson written together): the who-helps-whom network's
+    summary, kept by db.summaries.refresh. `day` is 'YYYY-MM-DD' of the post helped with."""
+
+    __tablename__ = "help_days"
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    helper_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    helped_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    acts: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class SummaryState(Base):
-    """How far a summary has read its source: the last activity event id folded in."""
+    """How far a summary has read its sources: the last id of each source table folded in."""
 
     __tablename__ = "summary_state"
     name: Mapped[str] = mapped_column(String(40), primary_key=True)

@@ -9,17 +9,48 @@ the end. Writers never touch these tables, so a vote or an answer costs no more 
 
 A person's activity counts at the site they worked at when it was summarised: moving site
 later does not rewrite history.
+
+`help_days` holds who helped whom each day (`refresh_help`, run by `refresh`): the days with new
+answers, comments or lesson revisions, or with an answer accepted, hidden or kept since the last
+run, are recomputed from the posts of those days.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Date, and_, case, cast, delete, func, literal, select, update
+from sqlalchemy import (
+    Date,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    literal,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from db.models import ActivityCount, ActivityEvent, ActivityPeriod, FirstPost, SummaryState, User
+from db.models import (
+    ActivityCount,
+    ActivityEvent,
+    ActivityPeriod,
+    Answer,
+    AuditRecord,
+    Comment,
+    FirstPost,
+    HelpDay,
+    LessonRevision,
+    Question,
+    RevisionContributor,
+    Suggestion,
+    SummaryState,
+    User,
+    utcnow,
+)
 
 GRAINS = ("day", "week", "month")
 # Post kinds (activity_events.entity_type of a 'post') and their count columns.
@@ -126,6 +157,7 @@ def refresh(session: Session, *, batch: int = BATCH) -> int:
     session.execute(update(SummaryState).where(SummaryState.name == NAME)
                     .values(last_id=done))
     session.expire(state)
+    refresh_help(session)
     return folded
 
 
@@ -179,3 +211,131 @@ def _recount(session: Session, grain: str, periods: list[str]) -> None:
                 .group_by(a.grain, a.period, a.site_id))
         session.execute(c.__table__.insert().from_select(
             ["grain", "period", "site_id", "people", "contributors", *COUNTS], rows))
+
+
+# --- who helps whom ---------------------------------------------------------------------------
+
+# summary_state rows: the last id of each source refresh_help has read.
+HELP_SOURCES = {"help.answers": Answer.id, "help.comments": Comment.id,
+                "help.revisions": LessonRevision.id, "help.audit": AuditRecord.id}
+# Audit actions that change the help an existing post gave (acceptance, hiding, keeping).
+HELP_CHANGES = ("answer.accepted", "answer.unaccepted", "content.flagged", "moderation.keep",
+                "moderation.hide", "moderation.delete")
+
+
+def help_edges(session: Session, since: datetime | None = None, until: datetime | None = None):
+    """(day, helper_id, helped_id, weight) for every act of help in [since, until), and the
+    condition that leaves out helping oneself.
+
+    An answer helps the asker; an accepted answer counts twice more; a comment helps the author
+    of what it is on; lesson co-authors help each other (on the day of the revision).
+    """
+    def within(column):
+        return and_(*([column >= since] if since else []), *([column < until] if until else []),
+                    literal(True))
+
+    a, q, c = Answer, Question, Comment
+    parts = [
+        select(period(session, "day", a.created_at).label("day"),
+               a.author_id.label("helper_id"), q.author_id.label("helped_id"),
+               literal(1).label("weight"))
+        .join(q, q.id == a.question_id).where(a.status == "visible", within(a.created_at)),
+        select(period(session, "day", a.created_at), a.author_id, q.author_id, literal(2))
+        .join(q, q.id == a.question_id)
+        .where(a.is_accepted.is_(True), a.status == "visible", within(a.created_at)),
+    ]
+    for etype, model in (("question", Question), ("answer", Answer), ("suggestion", Suggestion)):
+        parts.append(
+            select(period(session, "day", c.created_at), c.author_id, model.author_id, literal(1))
+            .join(model, and_(c.entity_type == etype, c.entity_id == model.id))
+            .where(c.status == "visible", within(c.created_at)))
+    r = LessonRevision
+    writers = union_all(
+        select(r.id.label("rid"), period(session, "day", r.created_at).label("day"),
+               r.author_id.label("uid")).where(within(r.created_at)),
+        select(RevisionContributor.revision_id, period(session, "day", r.created_at),
+               RevisionContributor.user_id)
+        .join(r, r.id == RevisionContributor.revision_id).where(within(r.created_at)),
+    ).subquery()
+    w1, w2 = aliased(writers), aliased(writers)
+    parts.append(select(w1.c.day, w1.c.uid, w2.c.uid, literal(1)).distinct()
+                 .join(w2, and_(w2.c.rid == w1.c.rid, w2.c.uid != w1.c.uid)))
+    edges = union_all(*parts).subquery()
+    return edges, edges.c.helper_id != edges.c.helped_id
+
+
+def refresh_help(session: Session) -> int:
+    """Bring help_days up to date; returns how many days were recomputed.
+
+    The first run builds it from every post. Later runs recompute the days of posts written or
+    changed since (and always today and yesterday: on PostgreSQL a post can commit after one
+    with a higher id was read). Run inside `refresh`, which serialises refreshes.
+    """
+    marks = dict(session.execute(select(SummaryState.name, SummaryState.last_id)
+                                 .where(SummaryState.name.in_(list(HELP_SOURCES)))).all())
+    newest = {name: session.scalar(select(func.max(col))) or 0
+              for name, col in HELP_SOURCES.items()}
+    if len(marks) < len(HELP_SOURCES):
+        session.execute(delete(HelpDay))
+        _insert_help(session, None)
+        days = -1
+    elif all(newest[n] <= marks[n] for n in HELP_SOURCES):
+        return 0
+    else:
+        dirty = _dirty_days(session, marks)
+        today = utcnow().date()
+        dirty |= {today.isoformat(), (today - timedelta(days=1)).isoformat()}
+        for lo, hi in _runs(sorted(dirty)):
+            session.execute(delete(HelpDay).where(HelpDay.day.between(lo, hi)))
+            _insert_help(session, (lo, hi))
+        days = len(dirty)
+    for name, last in newest.items():
+        ins = _insert(session, SummaryState).values(name=name, last_id=last)
+        session.execute(ins.on_conflict_do_update(index_elements=["name"],
+                                                  set_={"last_id": ins.excluded.last_id}))
+    return days
+
+
+def _dirty_days(session: Session, marks: dict[str, int]) -> set[str]:
+    """Days whose help may have changed since the marks: of new posts and revisions, and of the
+    answers and comments that audit records since say were accepted, hidden or kept."""
+    a, c, r, log = Answer, Comment, LessonRevision, AuditRecord
+    day = lambda col: period(session, "day", col)  # noqa: E731 - a short local alias
+    changed = (select(log.entity_type, log.entity_id)
+               .where(log.id > marks["help.audit"], log.action.in_(HELP_CHANGES))).subquery()
+    queries = [
+        select(day(a.created_at)).where(a.id > marks["help.answers"]),
+        select(day(c.created_at)).where(c.id > marks["help.comments"]),
+        select(day(r.created_at)).where(r.id > marks["help.revisions"]),
+        select(day(a.created_at)).join(changed, and_(changed.c.entity_type == "answer",
+                                                     changed.c.entity_id == a.id)),
+        select(day(a.created_at)).join(changed, and_(changed.c.entity_type == "question",
+                                                     changed.c.entity_id == a.question_id)),
+        select(day(c.created_at)).join(changed, and_(changed.c.entity_type == "comment",
+                                                     changed.c.entity_id == c.id)),
+    ]
+    return {d for q in queries for d in session.scalars(q.distinct()) if d}
+
+
+def _runs(days: list[str]) -> list[tuple[str, str]]:
+    """Sorted 'YYYY-MM-DD' days as (first, last) runs of consecutive days."""
+    runs: list[list[date]] = []
+    for d in map(date.fromisoformat, days):
+        if runs and d - runs[-1][1] == timedelta(days=1):
+            runs[-1][1] = d
+        else:
+            runs.append([d, d])
+    return [(lo.isoformat(), hi.isoformat()) for lo, hi in runs]
+
+
+def _insert_help(session: Session, days: tuple[str, str] | None) -> None:
+    """Insert the help of the days first..last (None: of all time) into help_days."""
+    since = until = None
+    if days:
+        since = datetime.combine(date.fromisoformat(days[0]), time.min)
+        until = datetime.combine(date.fromisoformat(days[1]) + timedelta(days=1), time.min)
+    edges, not_self = help_edges(session, since, until)
+    rows = (select(edges.c.day, edges.c.helper_id, edges.c.helped_id, func.sum(edges.c.weight))
+            .where(not_self).group_by(edges.c.day, edges.c.helper_id, edges.c.helped_id))
+    session.execute(HelpDay.__table__.insert().from_select(
+        ["day", "helper_id", "helped_id", "acts"], rows))
