@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import DateTime, Integer, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from db.models import PointEvent, Setting, Vote, utcnow
@@ -99,6 +99,32 @@ def is_reciprocal_pair(*, a_to_b: int, b_to_a: int, given_a: int, given_b: int,
             and a_to_b >= share * given_a and b_to_a >= share * given_b)
 
 
+def _pair_counts():
+    """Upvotes between voter a and recipient b, and all they gave, in the fair-play windows.
+    Built once: it runs on every upvote, and building it cost more than running it."""
+    a, b = bindparam("a", type_=Integer), bindparam("b", type_=Integer)
+    pair_since = bindparam("pair_since", type_=DateTime)
+    ring_since = bindparam("ring_since", type_=DateTime)
+
+    def n(cond) -> object:
+        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+    a_b = (Vote.user_id == a) & (Vote.recipient_id == b)
+    b_a = (Vote.user_id == b) & (Vote.recipient_id == a)
+    return (
+        select(n(a_b & (Vote.created_at >= pair_since)
+                 & (Vote.id != bindparam("vote_id", type_=Integer))).label("prior"),
+               n((Vote.user_id == a) & (Vote.created_at >= ring_since)).label("given_a"),
+               n((Vote.user_id == b) & (Vote.created_at >= ring_since)).label("given_b"),
+               n(a_b & (Vote.created_at >= ring_since)).label("a_b"),
+               n(b_a & (Vote.created_at >= ring_since)).label("b_a"))
+        .where(Vote.user_id.in_([a, b]), Vote.value == 1,
+               Vote.created_at >= bindparam("since", type_=DateTime)))
+
+
+_PAIR_COUNTS = _pair_counts()
+
+
 def vote_earns_points(session: Session, *, vote_id: int, now: datetime | None = None) -> bool:
     """Whether an upvote may earn its recipient points.
 
@@ -120,19 +146,9 @@ def vote_earns_points(session: Session, *, vote_id: int, now: datetime | None = 
     pair_since = now - timedelta(days=fp["pair_days"])
     ring_since = now - timedelta(days=fp["ring_days"])
 
-    def n(cond) -> object:
-        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
-
-    a_b = (Vote.user_id == a) & (Vote.recipient_id == b)
-    b_a = (Vote.user_id == b) & (Vote.recipient_id == a)
-    counts = session.execute(
-        select(n(a_b & (Vote.created_at >= pair_since) & (Vote.id != vote_id)).label("prior"),
-               n((Vote.user_id == a) & (Vote.created_at >= ring_since)).label("given_a"),
-               n((Vote.user_id == b) & (Vote.created_at >= ring_since)).label("given_b"),
-               n(a_b & (Vote.created_at >= ring_since)).label("a_b"),
-               n(b_a & (Vote.created_at >= ring_since)).label("b_a"))
-        .where(Vote.user_id.in_((a, b)), Vote.value == 1,
-               Vote.created_at >= min(pair_since, ring_since))).one()
+    counts = session.execute(_PAIR_COUNTS, {
+        "a": a, "b": b, "vote_id": vote_id, "pair_since": pair_since, "ring_since": ring_since,
+        "since": min(pair_since, ring_since)}).one()
     if counts.prior >= fp["pair_limit"]:
         return False
     return not is_reciprocal_pair(a_to_b=counts.a_b, b_to_a=counts.b_a, given_a=counts.given_a,
