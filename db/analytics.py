@@ -205,14 +205,14 @@ def sites(session: Session) -> list[tuple[int, str, str]]:
 def data_state(session: Session) -> tuple[str, bool]:
     """(version, behind): the version changes whenever anything analytics count changes, and
     caches are keyed on it; behind says activity events wait to be summarised
-    (summaries.refresh) or audited changes wait for the help summary.
+    (summaries.refresh).
 
     Every state change writes an audit record; posts, views and completions also add an
     activity event. Each max(id) is a primary-key lookup, so this costs well under a millisecond.
     Sign-ins and sign-outs change nothing counted here: left out, or every sign-in anywhere
     would empty every analytics cache (the newest other record is a few rows back by id).
     """
-    *row, summarised, help_read = session.execute(select(
+    *row, summarised = session.execute(select(
         select(AuditRecord.id).where(AuditRecord.action.not_like("auth.%"))
         .order_by(AuditRecord.id.desc()).limit(1).scalar_subquery(),
         select(func.max(ActivityEvent.id)).scalar_subquery(),
@@ -221,13 +221,10 @@ def data_state(session: Session) -> tuple[str, bool]:
         select(func.max(Submission.id)).scalar_subquery(),
         select(SummaryState.last_id).where(SummaryState.name == summaries.NAME)
         .scalar_subquery(),
-        select(SummaryState.last_id).where(SummaryState.name == "help.audit")
-        .scalar_subquery(),
     )).one()
-    # Behind: events not yet summarised, or audited changes (new posts, acceptances,
-    # moderation) the help summary has not read.
-    behind = (row[1] or 0) > (summarised or 0) or (row[0] or 0) > (help_read or 0)
-    return "-".join(str(v or 0) for v in row), behind
+    # Behind: events not yet summarised. (Acceptances and moderation add no event: the help
+    # summary reads them with the next refresh, which any activity brings.)
+    return "-".join(str(v or 0) for v in row), (row[1] or 0) > (summarised or 0)
 
 
 def data_version(session: Session) -> str:
