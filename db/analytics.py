@@ -205,14 +205,14 @@ def sites(session: Session) -> list[tuple[int, str, str]]:
 def data_state(session: Session) -> tuple[str, bool]:
     """(version, behind): the version changes whenever anything analytics count changes, and
     caches are keyed on it; behind says activity events wait to be summarised
-    (summaries.refresh).
+    (summaries.refresh) or audited changes wait for the help summary.
 
     Every state change writes an audit record; posts, views and completions also add an
     activity event. Each max(id) is a primary-key lookup, so this costs well under a millisecond.
     Sign-ins and sign-outs change nothing counted here: left out, or every sign-in anywhere
     would empty every analytics cache (the newest other record is a few rows back by id).
     """
-    *row, summarised = session.execute(select(
+    *row, summarised, help_read = session.execute(select(
         select(AuditRecord.id).where(AuditRecord.action.not_like("auth.%"))
         .order_by(AuditRecord.id.desc()).limit(1).scalar_subquery(),
         select(func.max(ActivityEvent.id)).scalar_subquery(),
@@ -221,10 +221,13 @@ def data_state(session: Session) -> tuple[str, bool]:
         select(func.max(Submission.id)).scalar_subquery(),
         select(SummaryState.last_id).where(SummaryState.name == summaries.NAME)
         .scalar_subquery(),
+        select(SummaryState.last_id).where(SummaryState.name == "help.audit")
+        .scalar_subquery(),
     )).one()
-    # Behind: events not yet summarised. (Acceptances and moderation add no event: the help
-    # summary reads them with the next refresh, which any activity brings.)
-    return "-".join(str(v or 0) for v in row), (row[1] or 0) > (summarised or 0)
+    # Behind: events not yet summarised, or audited changes (new posts, acceptances,
+    # moderation) the help summary has not read.
+    behind = (row[1] or 0) > (summarised or 0) or (row[0] or 0) > (help_read or 0)
+    return "-".join(str(v or 0) for v in row), behind
 
 
 def data_version(session: Session) -> str:
@@ -782,14 +785,11 @@ def help_network(session: Session, *, actor: Actor, filters: Filters, max_people
     ids = pd.Index(sorted(set(links_all["a"]) | set(links_all["b"])))
     bridging = _bridging(len(ids), ids.get_indexer(links_all["a"]),
                          ids.get_indexer(links_all["b"]))
-    other = pairs[["helper", "helped_site", "helped_function"]].copy()
-    other["helper_site"], other["helper_function"] = pairs["helper_site"], pairs["helper_function"]
     per = pd.DataFrame(index=ids)
     per["helped"] = pairs.groupby("helper")["helped"].nunique()
-    per["sites_helped"] = (other[other["helped_site"] != other["helper_site"]]
-                           .groupby("helper")["helped_site"].nunique())
-    per["functions_helped"] = (other[other["helped_function"] != other["helper_function"]]
-                               .groupby("helper")["helped_function"].nunique())
+    for group in ("site", "function"):  # other sites and functions than the helper's own
+        elsewhere = pairs[pairs[f"helped_{group}"] != pairs[f"helper_{group}"]]
+        per[f"{group}s_helped"] = elsewhere.groupby("helper")[f"helped_{group}"].nunique()
     per = per.fillna(0).astype(int)
     who = people.reindex(ids)
     people_df = pd.DataFrame({

@@ -301,19 +301,24 @@ def _dirty_days(session: Session, marks: dict[str, int]) -> set[str]:
     answers and comments that audit records since say were accepted, hidden or kept."""
     a, c, r, log = Answer, Comment, LessonRevision, AuditRecord
     day = lambda col: period(session, "day", col)  # noqa: E731 - a short local alias
-    changed = (select(log.entity_type, log.entity_id)
-               .where(log.id > marks["help.audit"], log.action.in_(HELP_CHANGES))).subquery()
+    changed: dict[str, set[int]] = {"answer": set(), "question": set(), "comment": set()}
+    # A handful of rows; their ids are text in the audit log, so they are matched here.
+    for etype, eid in session.execute(select(log.entity_type, log.entity_id).where(
+            log.id > marks["help.audit"], log.action.in_(HELP_CHANGES),
+            log.entity_type.in_(list(changed)))):
+        if eid and str(eid).isdigit():
+            changed[etype].add(int(eid))
     queries = [
         select(day(a.created_at)).where(a.id > marks["help.answers"]),
         select(day(c.created_at)).where(c.id > marks["help.comments"]),
         select(day(r.created_at)).where(r.id > marks["help.revisions"]),
-        select(day(a.created_at)).join(changed, and_(changed.c.entity_type == "answer",
-                                                     changed.c.entity_id == a.id)),
-        select(day(a.created_at)).join(changed, and_(changed.c.entity_type == "question",
-                                                     changed.c.entity_id == a.question_id)),
-        select(day(c.created_at)).join(changed, and_(changed.c.entity_type == "comment",
-                                                     changed.c.entity_id == c.id)),
     ]
+    if changed["answer"]:
+        queries.append(select(day(a.created_at)).where(a.id.in_(changed["answer"])))
+    if changed["question"]:
+        queries.append(select(day(a.created_at)).where(a.question_id.in_(changed["question"])))
+    if changed["comment"]:
+        queries.append(select(day(c.created_at)).where(c.id.in_(changed["comment"])))
     return {d for q in queries for d in session.scalars(q.distinct()) if d}
 
 
