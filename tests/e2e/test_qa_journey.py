@@ -47,6 +47,8 @@ def test_ask_answer_accept_notify(page, server, browser):
     page.get_by_role("button", name="Post your question").click()
     expect(page.get_by_role("heading", name=TITLE)).to_be_visible(timeout=WAIT)
     expect(page).to_have_url(re.compile(r"/questions\?q=\d+"))
+    # The ask form (and its tag picker) fades out only when the run that posted ends.
+    expect(page.get_by_role("button", name="Post your question")).to_have_count(0, timeout=WAIT)
     for tag in ("variations", "clock-stop"):
         expect(page.get_by_text(tag, exact=True)).to_be_visible()
     question_url = page.url
