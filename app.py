@@ -41,7 +41,7 @@ def _only(render) -> None:
 try:
     cookie_settings()
     database()  # says clearly when the database is unreachable or not migrated
-    actor = auth.current_actor()
+    signed_in = auth.signed_in()
 except (ConfigError, DatabaseUnavailable) as e:
     _only(partial(_problem, str(e)))
     st.stop()
@@ -50,14 +50,15 @@ except DBAPIError:
     _only(partial(_problem, DB_FAILED))
     st.stop()
 
-if actor is None:
+if signed_in is None:
     _only(_sign_in_page)
     st.stop()
 
+actor = signed_in.actor
 page = nav.navigation(actor)
 with st.sidebar:
     st.markdown(f"**{actor.name}**  \n{', '.join(sorted(actor.roles))}")
-    unread = auth.unread_notifications(actor)
+    unread = signed_in.unread_notifications
     if unread:
         st.page_link("pages/notifications.py", label=f"{unread} unread notification(s)",
                      icon=":material/notifications_active:")
@@ -68,8 +69,9 @@ with st.sidebar:
     # it would shift the page's elements, briefly showing the page twice while it reruns.
     auth.keep_cookie()
 try:
-    show_new_badges(actor)
-    with nav.routing():
+    if signed_in.unseen_badges:
+        show_new_badges(actor)
+    with nav.routing(actor):
         page.run()
 except DatabaseUnavailable as e:
     _problem(str(e))

@@ -37,20 +37,35 @@ def _cookie(name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def current_actor() -> Actor | None:
-    """The signed-in person for this browser session, checked against the server every run."""
+def signed_in() -> signin.SignedIn | None:
+    """This browser session's person, checked against the server, with their sidebar news.
+
+    app.py calls it once per run; the page it then routes to reuses the answer (current_actor).
+    """
     sid = st.session_state.get(SID)
     if not sid:
         return None
     with database().read() as s:
-        actor = signin.current(s, session_id=sid)
-    if actor is None:
+        state = signin.current_with_news(s, session_id=sid)
+    if state is None:
         _forget()
         st.session_state["auth_notice"] = "Your session has ended. Please sign in again."
         return None
     # Roles can change while someone is signed in; keep the library's copy in step.
-    st.session_state["roles"] = sorted(actor.roles)
-    return actor
+    st.session_state["roles"] = sorted(state.actor.roles)
+    return state
+
+
+def current_actor() -> Actor | None:
+    """The signed-in person for this browser session, checked against the server every run."""
+    # Inside a page app.py routed to in this very run, app.py has just checked the session:
+    # asking the database again would cost a query per rerun and could not answer differently
+    # in any way that matters within one run. Callbacks and fragments run outside it.
+    routed = nav.routed_actor()
+    if routed is not None:
+        return routed
+    state = signed_in()
+    return state.actor if state else None
 
 
 def _forget() -> None:
@@ -184,14 +199,6 @@ def require_role(*roles: str) -> Actor:
         st.error("You do not have access to this page. It is for: " + ", ".join(roles) + ".")
         st.stop()
     return actor
-
-
-def unread_notifications(actor: Actor) -> int:
-    """How many notifications this person has not read yet (shown in the sidebar)."""
-    from db import notify
-
-    with database().read() as s:
-        return notify.unread_count(s, user_id=actor.id)
 
 
 def keep_cookie() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -96,25 +97,44 @@ def every_address(render: Callable[[], None]) -> list[st.Page]:
                     default=spec.file == "pages/home.py") for spec in PAGES]
 
 
+_PAGE_PROTOTYPES: dict[str, st.Page] = {}
+
+
+def _page(spec: PageSpec) -> st.Page:
+    # st.Page checks its file on disk (resolving every folder of the path) each time it is
+    # made: a few milliseconds per rerun over all pages. Make each once per process; every run
+    # gets its own copy, because st.navigation marks the pages it is given.
+    prototype = _PAGE_PROTOTYPES.get(spec.file)
+    if prototype is None:
+        prototype = _PAGE_PROTOTYPES[spec.file] = st.Page(
+            str(ROOT / spec.file), title=spec.title, icon=spec.icon, url_path=spec.url_path,
+            default=spec.file == "pages/home.py")
+    return copy.copy(prototype)
+
+
 def navigation(actor: Actor) -> st.navigation:
     """st.navigation holding exactly the pages this person's roles allow, grouped by section."""
     sections: dict[str, list[st.Page]] = {}
     for spec in pages_for(actor):
-        sections.setdefault(spec.section, []).append(
-            st.Page(str(ROOT / spec.file), title=spec.title, icon=spec.icon,
-                    url_path=spec.url_path, default=spec.file == "pages/home.py")
-        )
+        sections.setdefault(spec.section, []).append(_page(spec))
     return st.navigation(sections, expanded=True)
 
 
 @contextmanager
-def routing():
-    """Mark this script run as routed through app.py's navigation."""
+def routing(actor: Actor):
+    """Mark this script run as routed through app.py's navigation, for `actor` it checked."""
     _local.routed = True
+    _local.actor = actor
     try:
         yield
     finally:
         _local.routed = False
+        _local.actor = None
+
+
+def routed_actor() -> Actor | None:
+    """The person app.py checked in this script run, while it runs their page; else None."""
+    return getattr(_local, "actor", None)
 
 
 def reroute_if_run_directly() -> None:

@@ -14,14 +14,25 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from db import audit
 from db.actors import Actor
-from db.models import AuthSession, LoginAttempt, Site, User, UserRole, utcnow
+from db.models import (
+    AuthSession,
+    BadgeAward,
+    LoginAttempt,
+    Notification,
+    Site,
+    User,
+    UserRole,
+    utcnow,
+)
 
 WINDOW = timedelta(minutes=15)
 FREE_FAILURES_PER_USER = 5  # per username and address, within WINDOW
@@ -67,26 +78,61 @@ def resume_from_cookie(session: Session, *, cookie_token: str) -> str | None:
     return row.id
 
 
+@dataclass(frozen=True)
+class SignedIn:
+    """Who is behind a live session, with what the sidebar shows them on every page."""
+
+    actor: Actor
+    unread_notifications: int = 0
+    unseen_badges: int = 0
+
+
+@lru_cache(maxsize=2)
+def _current_statement(news: bool) -> Select:
+    # Built once: assembling it costs more than running it.
+    columns = [AuthSession.created_at, AuthSession.expires_at, AuthSession.revoked_at,
+               User.id, User.username, User.name, User.is_active, User.password_changed_at,
+               UserRole.role]
+    if news:
+        columns += [
+            select(func.count(Notification.id)).where(
+                Notification.user_id == User.id, Notification.read_at.is_(None)
+            ).scalar_subquery().label("unread"),
+            select(func.count()).select_from(BadgeAward).where(
+                BadgeAward.user_id == User.id, BadgeAward.seen_at.is_(None)
+            ).scalar_subquery().label("unseen"),
+        ]
+    return (select(*columns)
+            .join(User, User.id == AuthSession.user_id)
+            .outerjoin(UserRole, UserRole.user_id == User.id)
+            .where(AuthSession.id == bindparam("session_id")))
+
+
 def current(session: Session, *, session_id: str) -> Actor | None:
     """The person behind a live session, or None when it has ended for any reason."""
-    # Every rerun of every page asks this (twice: app.py and the page's guard), so it is one
-    # statement: the session, its person and their roles (one row per role).
-    rows = session.execute(
-        select(AuthSession.created_at, AuthSession.expires_at, AuthSession.revoked_at,
-               User.id, User.username, User.name, User.is_active, User.password_changed_at,
-               UserRole.role)
-        .join(User, User.id == AuthSession.user_id)
-        .outerjoin(UserRole, UserRole.user_id == User.id)
-        .where(AuthSession.id == session_id)
-    ).all()
+    signed_in = current_with_news(session, session_id=session_id, news=False)
+    return signed_in.actor if signed_in else None
+
+
+def current_with_news(session: Session, *, session_id: str, news: bool = True
+                      ) -> SignedIn | None:
+    """The live session's person, their unread notifications and badges not yet shown.
+
+    Every rerun of every page asks this, so it is one statement: the session, its person and
+    their roles (one row per role), and with `news` the two counts as subqueries.
+    """
+    rows = session.execute(_current_statement(news), {"session_id": session_id}).all()
     if not rows:
         return None
     r = rows[0]
     if (r.revoked_at is not None or r.expires_at <= utcnow() or not r.is_active
             or r.created_at < r.password_changed_at):
         return None  # the same rules as _alive
-    return Actor(id=r.id, username=r.username, name=r.name,
-                 roles=frozenset(row.role for row in rows if row.role is not None))
+    actor = Actor(id=r.id, username=r.username, name=r.name,
+                  roles=frozenset(row.role for row in rows if row.role is not None))
+    if not news:
+        return SignedIn(actor)
+    return SignedIn(actor, unread_notifications=r.unread, unseen_badges=r.unseen)
 
 
 def _alive(session: Session, row: AuthSession) -> bool:
