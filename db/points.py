@@ -70,26 +70,35 @@ FAIR_PLAY: dict[str, float] = {
 VOIDED_RINGS_KEY = "fair_play.voided_rings"
 
 
-def value_of(session: Session, action: str) -> int:
-    override = session.get(Setting, "points")
-    if override and isinstance(override.value, dict) and action in override.value:
-        return int(override.value[action])
+SETTING_KEYS = ("points", "fair_play", VOIDED_RINGS_KEY)
+
+
+def settings(session: Session) -> dict[str, object]:
+    """The admins' overrides that points depend on, read in one statement (absent: defaults)."""
+    return dict(session.execute(
+        select(Setting.key, Setting.value).where(Setting.key.in_(SETTING_KEYS))).tuples().all())
+
+
+def value_of(session: Session, action: str, overrides: dict | None = None) -> int:
+    override = (settings(session) if overrides is None else overrides).get("points")
+    if isinstance(override, dict) and action in override:
+        return int(override[action])
     return POINTS.get(action, 0)
 
 
-def fair_play(session: Session) -> dict[str, float]:
+def fair_play(session: Session, overrides: dict | None = None) -> dict[str, float]:
     """The fair-play thresholds in force (defaults, overridden by the settings table)."""
     values = dict(FAIR_PLAY)
-    row = session.get(Setting, "fair_play")
-    if row and isinstance(row.value, dict):
-        values.update({k: float(v) for k, v in row.value.items() if k in FAIR_PLAY})
+    row = (settings(session) if overrides is None else overrides).get("fair_play")
+    if isinstance(row, dict):
+        values.update({k: float(v) for k, v in row.items() if k in FAIR_PLAY})
     return values
 
 
-def voided_rings(session: Session) -> list[dict]:
+def voided_rings(session: Session, overrides: dict | None = None) -> list[dict]:
     """Rings an admin has voided: [{"members": [ids], "at": iso, "by": username, "reason": str}]."""
-    row = session.get(Setting, VOIDED_RINGS_KEY)
-    return list(row.value) if row and isinstance(row.value, list) else []
+    row = (settings(session) if overrides is None else overrides).get(VOIDED_RINGS_KEY)
+    return list(row) if isinstance(row, list) else []
 
 
 def is_reciprocal_pair(*, a_to_b: int, b_to_a: int, given_a: int, given_b: int,
@@ -125,7 +134,8 @@ def _pair_counts():
 _PAIR_COUNTS = _pair_counts()
 
 
-def vote_earns_points(session: Session, *, vote_id: int, now: datetime | None = None) -> bool:
+def vote_earns_points(session: Session, *, vote_id: int, now: datetime | None = None,
+                      overrides: dict | None = None) -> bool:
     """Whether an upvote may earn its recipient points.
 
     Not when voter and recipient are in a ring an admin voided, nor when they look like a
@@ -136,12 +146,13 @@ def vote_earns_points(session: Session, *, vote_id: int, now: datetime | None = 
                            .where(Vote.id == vote_id)).first()
     if vote is None or vote.value != 1:
         return False
+    overrides = settings(session) if overrides is None else overrides
     a, b = vote.user_id, vote.recipient_id
-    for ring in voided_rings(session):
+    for ring in voided_rings(session, overrides):
         members = set(ring.get("members", ()))
         if a in members and b in members:
             return False
-    fp = fair_play(session)
+    fp = fair_play(session, overrides)
     now = now or utcnow()
     pair_since = now - timedelta(days=fp["pair_days"])
     ring_since = now - timedelta(days=fp["ring_days"])
@@ -167,11 +178,12 @@ def award(session: Session, *, user_id: int, action: str, entity_type: str | Non
     if mandatory:
         return 0  # completing compulsory training is not rewarded
     now = now or utcnow()
+    overrides = settings(session)
     if action == VOTE_RECEIVED and entity_type == "vote" and entity_id is not None \
-            and not vote_earns_points(session, vote_id=entity_id, now=now):
+            and not vote_earns_points(session, vote_id=entity_id, now=now, overrides=overrides):
         return 0
     given = _add(session, user_id=user_id, action=action, entity_type=entity_type,
-                 entity_id=entity_id, now=now)
+                 entity_id=entity_id, now=now, overrides=overrides)
     from db import gamification  # gamification builds on this module
 
     gamification.after_action(session, user_id=user_id, action=action, now=now)
@@ -179,8 +191,8 @@ def award(session: Session, *, user_id: int, action: str, entity_type: str | Non
 
 
 def _add(session: Session, *, user_id: int, action: str, entity_type: str | None,
-         entity_id: int | None, now: datetime) -> int:
-    points = value_of(session, action)
+         entity_id: int | None, now: datetime, overrides: dict) -> int:
+    points = value_of(session, action, overrides)
     if points <= 0:
         return 0
     cap = DAILY_CAP.get(action)

@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import case, delete, exists, func, or_, select, tuple_
+from sqlalchemy import case, delete, exists, func, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from db import audit, moderation, notify, points, search
 from db.actors import Actor, require
@@ -408,13 +409,15 @@ def vote(session: Session, *, actor: Actor, entity_type: str, entity_id: int,
             points.award(session, user_id=item.author_id, action="vote.received",
                          entity_type="vote", entity_id=vote_id)
         _activity(session, actor, "vote", entity_type, entity_id)
-    item.score = model.score + (value - old)
-    session.flush()
-    session.refresh(item, ["score"])
+    # Added in SQL (the row is locked): one statement, and the score it returns is current.
+    score = session.execute(
+        update(model).where(model.id == entity_id).values(score=model.score + (value - old))
+        .returning(model.score).execution_options(synchronize_session=False)).scalar_one()
+    set_committed_value(item, "score", score)  # the loaded post agrees, without a reload
     action = "vote.cast" if old == 0 else "vote.retracted" if value == 0 else "vote.changed"
     audit.record(session, actor=actor, action=action, entity_type=entity_type,
                  entity_id=entity_id, before={"value": old}, after={"value": value})
-    return VoteResult(item.score, value)
+    return VoteResult(score, value)
 
 
 def can_accept(actor: Actor, *, asker_id: int) -> bool:
