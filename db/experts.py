@@ -34,30 +34,32 @@ def find(session: Session, *, actor: Actor, tag: str | None = None,
     """People ranked by accepted answers, then votes received, on `tag` (or any of `tags`, or
     all topics when neither is given), optionally only from one site or function."""
     require(actor, *ROLES)
-    accepted = func.sum(case((Answer.is_accepted.is_(True), 1), else_=0))
-    votes = func.sum(Answer.score)
-    answers = func.count(Answer.id)
-    q = (select(User.id, User.name, User.username, User.job_title, Site.name.label("site"),
-                User.function, accepted.label("accepted"), votes.label("votes"),
-                answers.label("answers"))
-         .select_from(Answer)
-         .join(User, User.id == Answer.author_id)
-         .outerjoin(Site, Site.id == User.site_id)
-         .where(Answer.status == "visible", User.is_active.is_(True)))
+    # Added up per author first, from the answers' indexes alone; people, sites and the
+    # filters on them are joined to those totals (10k people, not 150k answers).
+    mine = (select(Answer.author_id,
+                   func.sum(case((Answer.is_accepted.is_(True), 1), else_=0)).label("accepted"),
+                   func.sum(Answer.score).label("votes"),
+                   func.count().label("answers"))
+            .where(Answer.status == "visible"))
     wanted = [t for t in ([tag] if tag else []) + list(tags or []) if t]
     if wanted:
-        q = q.where(Answer.question_id.in_(
+        mine = mine.where(Answer.question_id.in_(
             select(QuestionTag.question_id).join(Tag, Tag.id == QuestionTag.tag_id)
             .where(Tag.name.in_(wanted))))
+    t = mine.group_by(Answer.author_id).subquery()
+    q = (select(User.id, User.name, User.username, User.job_title, Site.name.label("site"),
+                User.function, t.c.accepted, t.c.votes, t.c.answers)
+         .join(User, User.id == t.c.author_id)
+         .outerjoin(Site, Site.id == User.site_id)
+         .where(User.is_active.is_(True)))
     if site:
         q = q.where(Site.name == site)
     if function:
         q = q.where(User.function == function)
     if exclude:
         q = q.where(User.id.not_in(exclude))
-    q = (q.group_by(User.id, User.name, User.username, User.job_title, Site.name,
-                    User.function)
-         .order_by(accepted.desc(), votes.desc(), answers.desc(), User.name).limit(limit))
+    q = q.order_by(t.c.accepted.desc(), t.c.votes.desc(), t.c.answers.desc(), User.name,
+                   User.id).limit(limit)
     return [Expert(r.id, r.name, r.username, r.job_title, r.site, r.function, int(r.accepted),
                    int(r.votes or 0), int(r.answers)) for r in session.execute(q)]
 

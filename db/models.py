@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -331,6 +332,9 @@ class Question(Base):
         Index("ix_questions_score", "score", "id"),
         Index("ix_questions_unanswered", "answer_count", "created_at"),
         Index("ix_questions_author_created", "author_id", "created_at"),
+        # The few questions that are not visible: tag counts subtract them from the totals.
+        Index("ix_questions_not_visible", "id", sqlite_where=text("status <> 'visible'"),
+              postgresql_where=text("status <> 'visible'")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -352,8 +356,10 @@ class Question(Base):
 
 class QuestionTag(Base):
     __tablename__ = "question_tags"
+    # Questions by tag, answered from the index alone (counts, the expert finder's filter).
+    __table_args__ = (Index("ix_question_tags_tag_question", "tag_id", "question_id"),)
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), primary_key=True)
-    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id"), primary_key=True, index=True)
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id"), primary_key=True)
 
 
 class Answer(Base):
@@ -363,6 +369,11 @@ class Answer(Base):
         Index("ix_answers_question_created", "question_id", "created_at"),
         Index("ix_answers_author_created", "author_id", "created_at"),
         Index("ix_answers_created", "created_at"),
+        # The expert finder adds up accepted answers and votes per author, over all answers
+        # or the answers to one topic's questions, from these indexes without reading bodies.
+        Index("ix_answers_author_votes", "author_id", "status", "is_accepted", "score"),
+        Index("ix_answers_question_votes", "question_id", "status", "author_id", "is_accepted",
+              "score"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"))

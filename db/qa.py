@@ -699,12 +699,18 @@ def similar_questions(session: Session, *, title: str, limit: int = 5,
 
 def tags(session: Session) -> list[tuple[str, int]]:
     """Every tag with the number of visible questions carrying it, most used first."""
-    n = func.count(Question.id)
-    return [(t, c) for t, c in session.execute(
-        select(Tag.name, n).outerjoin(QuestionTag, QuestionTag.tag_id == Tag.id)
-        .outerjoin(Question, (Question.id == QuestionTag.question_id)
-                   & (Question.status == "visible"))
-        .group_by(Tag.id, Tag.name).order_by(n.desc(), Tag.name))]
+    # All of a tag's questions, less the few that are not visible: both from indexes. Joining
+    # every question row to check its status read 50k question bodies (0.6 s on the medium set).
+    totals = session.execute(
+        select(Tag.name, func.count(QuestionTag.question_id))
+        .outerjoin(QuestionTag, QuestionTag.tag_id == Tag.id).group_by(Tag.id, Tag.name)).all()
+    unseen = dict(session.execute(
+        select(Tag.name, func.count()).join(QuestionTag, QuestionTag.tag_id == Tag.id)
+        .where(QuestionTag.question_id.in_(
+            select(Question.id).where(Question.status != "visible")))
+        .group_by(Tag.name)).tuples().all())
+    counted = [(name, n - unseen.get(name, 0)) for name, n in totals]
+    return sorted(counted, key=lambda t: (-t[1], t[0]))
 
 
 def tag_id(session: Session, name: str) -> int | None:

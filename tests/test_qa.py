@@ -10,6 +10,7 @@ from db.actors import Actor
 from db.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from db.models import (
     ActivityEvent,
+    Answer,
     AuditRecord,
     Lesson,
     LessonRevision,
@@ -470,6 +471,28 @@ def test_experts_ranked_by_accepted_answers_then_votes_per_tag(db, people):
         assert experts.find(s, actor=lena, tag="variations", function="Quality") == []
         suggested = experts.for_question(s, actor=lars, question_id=q3)
         assert [e.username for e in suggested] == ["mei"]  # tomas already answered
+
+
+def test_hidden_posts_count_neither_for_tags_nor_for_experts(db, people):
+    lena, tomas, mei = (people[k] for k in ("learner", "trainer", "trainer2"))
+    q1 = ask(db, lena, title="Which sterility test suits a small batch?", tags=["sterility"])
+    q2 = ask(db, lena, title="Can sterility testing be done at release only?",
+             body="Our site asks whether in-process testing can be skipped.", tags=["sterility"])
+    answer(db, tomas, q1, "Membrane filtration, as Ph. Eur. 2.6.1 describes.")
+    answer(db, mei, q1, "Direct inoculation works for small volumes too.")
+    a_mei2 = answer(db, mei, q2, "Release testing alone is the norm for terminal sterilisation.")
+    with db.read() as s:
+        assert ("sterility", 2) in qa.tags(s)
+        assert {e.username: e.answers for e in experts.find(s, actor=lena, tag="sterility")} \
+            == {"tomas": 1, "mei": 2}
+    with db.write() as s:
+        s.get(Question, q2).status = "hidden"
+        s.get(Answer, a_mei2).status = "hidden"
+    with db.read() as s:
+        assert ("sterility", 1) in qa.tags(s)
+        assert {e.username: e.answers for e in experts.find(s, actor=lena, tag="sterility")} \
+            == {"tomas": 1, "mei": 1}
+        assert {e.username: e.answers for e in experts.find(s, actor=lena)}["mei"] == 1
 
 
 def test_vote_and_accept_write_audit_records(db, people):
