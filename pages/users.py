@@ -15,6 +15,8 @@ st.title("Users and roles")
 with db.read() as s:
     site_names = users.sites(s)
 
+NEW_PERSON_FIELDS = ("new-name", "new-username", "new-email", "new-password", "new-site",
+                     "new-function", "new-roles")
 
 
 def _first_page() -> None:
@@ -22,6 +24,14 @@ def _first_page() -> None:
 
 
 people, add = st.tabs(["People", "Add a person"])
+
+# A person was just added: an empty form for the next one, and the confirmation above it.
+# (clear_on_submit would also empty the form when the input was refused.)
+added = st.session_state.pop("add-person-added", None)
+if added:
+    for key in NEW_PERSON_FIELDS:
+        st.session_state.pop(key, None)
+    add.success(added, icon=":material/check_circle:")
 
 with add, st.form("add-person", clear_on_submit=False):
     c1, c2 = st.columns(2)
@@ -46,8 +56,11 @@ with add, st.form("add-person", clear_on_submit=False):
                                          name=name, roles=roles, email=email, site=site,
                                          function=function)
 
-        if forms.submit("add-person", create, success=f"{name} can now sign in as {username}."):
+        if forms.submit("add-person", create):
+            st.session_state["add-person-added"] = (
+                f"{name.strip()} can now sign in as {username.strip().lower()}.")
             st.query_params["user"] = username.strip().lower()
+            st.rerun()
 
 with people:
     f1, f2, f3, f4 = st.columns([3, 2, 2, 2])

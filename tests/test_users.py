@@ -121,3 +121,50 @@ def test_list_users_filters_and_pages(db, people):
     assert [u.name for u in page1 + page2] == ["Ada Okafor", "Lars Andersson", "Lena Fischer",
                                               "Mei Chen"]
     assert [u.username for u in found] == ["mei"]
+
+
+# --- the page ------------------------------------------------------------------------------
+
+
+def _users_page(db):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT, open_session
+
+    at = AppTest.from_file(str(ROOT / "pages" / "users.py"), default_timeout=30)
+    at.session_state["auth_sid"] = open_session(db, "ada")
+    at.run()
+    assert not at.exception
+    return at
+
+
+def _fill_new_person(at, *, name: str, username: str, password: str):
+    at.text_input(key="new-name").input(name)
+    at.text_input(key="new-username").input(username)
+    at.text_input(key="new-password").input(password)
+    next(b for b in at.button if b.label == "Add person").click()
+    return at.run()
+
+
+def test_adding_a_person_confirms_and_empties_the_form_for_the_next(db, people):
+    at = _fill_new_person(_users_page(db), name="Noor Haddad", username="Noor.Haddad",
+                          password="a-long-passphrase")
+    assert not at.exception
+    assert "Noor Haddad can now sign in as noor.haddad." in [m.value for m in at.success]
+    assert at.text_input(key="new-name").value == ""
+    assert at.text_input(key="new-username").value == ""
+    assert at.text_input(key="new-password").value == ""
+    with db.read() as s:
+        assert users.get_user(s, actor=people["admin"], username="noor.haddad").name \
+            == "Noor Haddad"
+
+
+def test_refused_new_person_keeps_what_was_typed(db, people):
+    before = _count(db)
+    at = _fill_new_person(_users_page(db), name="Noor Haddad", username="noor.haddad",
+                          password="short")
+    assert _count(db) == before
+    assert at.text_input(key="new-name").value == "Noor Haddad"
+    assert at.text_input(key="new-username").value == "noor.haddad"
+    assert any("characters" in e.value for e in at.error)
+    assert not at.success
