@@ -231,6 +231,7 @@ def flag(session: Session, *, actor: Actor, entity_type: str, entity_id: int, re
 def _set_status(session: Session, entity_type: str, kind: _Kind, item, status: str) -> None:
     """Change an item's status and keep what depends on it in step (answer counts, acceptance,
     suggestions' comment counts)."""
+    before = getattr(item, kind.status)
     setattr(item, kind.status, status)
     session.flush()
     earned = {"question": "question.asked", "answer": "answer.posted",
@@ -239,6 +240,10 @@ def _set_status(session: Session, entity_type: str, kind: _Kind, item, status: s
         # Removed content keeps none of the points it earned.
         points.revoke(session, user_id=item.author_id, action=earned, entity_type=entity_type,
                       entity_id=item.id, reason=f"{entity_type} {status} by a moderator")
+    elif status == "visible" and before in ("hidden", "deleted"):
+        # A moderator brought it back: so are the points its removal took.
+        points.restore(session, user_id=item.author_id, action=earned, entity_type=entity_type,
+                       entity_id=item.id, reason=f"{entity_type} {before} by a moderator")
     if entity_type == "comment" and item.entity_type == "suggestion":
         # A suggestion's comment count is what everyone can read: hiding a comment takes it
         # off, keeping it visible again puts it back.

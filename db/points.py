@@ -217,6 +217,19 @@ def revoke(session: Session, *, user_id: int, action: str, entity_type: str,
                  PointEvent.entity_type == entity_type, PointEvent.entity_id == entity_id)
 
 
+def restore(session: Session, *, user_id: int, action: str, entity_type: str, entity_id: int,
+            reason: str) -> int:
+    """Give back the points `revoke` voided for `reason` (a removal a moderator undid)."""
+    rows = session.scalars(select(PointEvent).where(
+        PointEvent.user_id == user_id, PointEvent.action == action,
+        PointEvent.entity_type == entity_type, PointEvent.entity_id == entity_id,
+        PointEvent.void_reason == reason, PointEvent.voided_at.is_not(None))).all()
+    for r in rows:
+        r.voided_at = None
+        r.void_reason = None
+    return sum(r.points for r in rows)
+
+
 def revoke_for(session: Session, *, action: str, entity_type: str, entity_id: int,
                reason: str) -> int:
     """Void the points one thing gave, whoever received them (a vote that moved or went)."""

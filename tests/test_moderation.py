@@ -478,3 +478,21 @@ def test_a_kept_lesson_comment_is_back_for_everyone(db, people, flaggers, lesson
     with db.read() as s:
         rows = content.comments(s, actor=people["trainer2"], lesson_id=lesson)
     assert [(c.id, c.status) for c in rows] == [(cid, "visible")]
+
+
+def test_a_hidden_answer_brought_back_gets_its_points_back(db, people):
+    qid = ask(db, people["learner"])
+    with db.write() as s:
+        aid = qa.answer(s, actor=people["trainer"], question_id=qid, body="Use template 42.")
+    earned = _points(db, people["trainer"])
+    for decision, expected in (("hide", earned - points.POINTS["answer.posted"]),
+                               ("keep", earned)):
+        with db.write() as s:
+            moderation.decide(s, actor=people["leader"], entity_type="answer", entity_id=aid,
+                              decision=decision, reason="Second look at the answer")
+        assert _points(db, people["trainer"]) == expected
+
+
+def _points(db, actor) -> int:
+    with db.read() as s:
+        return points.total(s, user_id=actor.id)
