@@ -239,16 +239,6 @@ def show_chart(build: Callable[..., object], df: pd.DataFrame, *, name: str,
     csv_button(df, name, text=text)
 
 
-def tab_pages(key: str, tabs: dict[str, Callable[[], None]], default: str | None = None) -> None:
-    """Tabs whose content runs only when opened; the open tab is kept in the address
-    (?{key}-tab=...), so a link opens the same tab."""
-    containers = st.tabs(list(tabs), key=f"{key}-tab", bind="query-params", default=default)
-    for container, render in zip(containers, tabs.values(), strict=True):
-        if container.open:
-            with container:
-                render()
-
-
 def kpis(items: list[tuple[str, str, str | None]]) -> None:
     """A row of headline numbers: (label, value, help)."""
     for col, (label, value, help_text) in zip(st.columns(len(items)), items, strict=True):

@@ -5,6 +5,7 @@ import streamlit as st
 from components import analytics_widgets as aw
 from components import charts
 from components.auth import require_role
+from components.tabs import tab_pages
 from db import analytics
 
 actor = require_role("leader", "admin")
@@ -96,6 +97,6 @@ def people() -> None:
         st.dataframe(top, hide_index=True, width="stretch")
 
 
-aw.tab_pages("engagement", {"Activity": activity, "Questions and answers": questions,
+tab_pages("engagement", {"Activity": activity, "Questions and answers": questions,
                             "Learning": learning, "Suggestions": ideas,
                             "Top contributors": people})

@@ -4,6 +4,7 @@ import streamlit as st
 
 from components import gamification_widgets as gw
 from components.auth import require_role
+from components.tabs import tab_pages
 
 actor = require_role()
 
@@ -13,10 +14,8 @@ st.caption("Points come from asking, answering, accepted answers, upvotes receiv
            "groups who mostly vote for each other earn nothing; daily caps stop farming.")
 period, site, function = gw.board_filters()
 version = gw.data_version()  # read once: the three boards are cached on it
-people, sites, functions = st.tabs(["People", "Sites", "Functions"])
-with people:
-    gw.people_board(actor, period, site, function, version)
-with sites:
-    gw.team_board(period, "site", version)
-with functions:
-    gw.team_board(period, "function", version)
+tab_pages("leaderboard", {
+    "People": lambda: gw.people_board(actor, period, site, function, version),
+    "Sites": lambda: gw.team_board(period, "site", version),
+    "Functions": lambda: gw.team_board(period, "function", version),
+})

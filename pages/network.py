@@ -6,6 +6,7 @@ import streamlit as st
 from components import analytics_widgets as aw
 from components import charts
 from components.auth import require_role
+from components.tabs import tab_pages
 from db import analytics
 
 actor = require_role("leader", "admin")
@@ -73,5 +74,5 @@ def bridges_and_gaps() -> None:
                            icon=":material/check_circle:")
 
 
-aw.tab_pages("network", {"Site by site": matrices, "Network picture": pictures,
+tab_pages("network", {"Site by site": matrices, "Network picture": pictures,
                          "Bridges and gaps": bridges_and_gaps})

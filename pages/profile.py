@@ -5,6 +5,7 @@ import streamlit as st
 from components import gamification_widgets as gw
 from components.auth import require_role
 from components.data import database
+from components.tabs import tab_pages
 from db import gamification as gm
 from db.errors import NotFound
 
@@ -40,10 +41,8 @@ c3.metric("This month", f"{p.this_month:,}")
 c4.metric("Badges", f"{len(p.earned)} of {len(p.badges)}")
 gw.level_bar(p.level)
 
-badges, history, contributed = st.tabs(["Badges", "Points history", "Contributions"])
-with badges:
-    gw.badge_grid(p.badges)
-with history:
-    gw.points_history(actor, p.user_id)
-with contributed:
-    gw.contributions(actor, p)
+tab_pages("profile", {
+    "Badges": lambda: gw.badge_grid(p.badges),
+    "Points history": lambda: gw.points_history(actor, p.user_id),
+    "Contributions": lambda: gw.contributions(actor, p),
+})

@@ -7,6 +7,7 @@ from components import analytics_widgets as aw
 from components import charts, forms
 from components.auth import require_role
 from components.data import database
+from components.tabs import tab_pages
 from db import regulatory as rg
 from db.errors import NotFound
 
@@ -136,5 +137,5 @@ def add() -> None:
 # A link to one submission opens on the tracker (decided once: a changing default resets tabs).
 opening = st.session_state.setdefault(
     "submissions-opening", "Tracker" if "submission" in st.query_params else "Throughput")
-aw.tab_pages("submissions", {"Throughput": throughput, "Tracker": tracker,
+tab_pages("submissions", {"Throughput": throughput, "Tracker": tracker,
                              "Import CSV": lambda: aw.import_panel(actor)}, default=opening)

@@ -186,6 +186,21 @@ def test_own_profile_without_a_link_and_an_unknown_user(db, people):
     assert "There is nobody" in at.warning[0].value
 
 
+def test_board_and_profile_tabs_run_only_when_open_and_open_from_a_link(db, people):
+    with db.write() as s:
+        s.add(PointEvent(user_id=people["learner"].id, action="answer.posted", points=5,
+                         created_at=utcnow()))
+    at = page(db, "leaderboard", "lena")
+    assert list(at.dataframe[0].value.columns)[:2] == ["Rank", "Name"]
+    assert len(at.dataframe) == 1  # the Sites and Functions boards were not built
+    at = page(db, "leaderboard", "lena", **{"leaderboard-tab": "Sites"})
+    assert not at.dataframe and at.info[0].value == "No sites or functions yet."
+    at = page(db, "profile", "lena", **{"profile-tab": "Points history"})
+    [history] = at.dataframe
+    assert list(history.value["Points"]) == [5]
+    assert "Idea giver" not in texts(at)  # the badges tab is closed
+
+
 # --- fair play --------------------------------------------------------------------------------
 
 
