@@ -123,8 +123,7 @@ def browse(actor: Actor, site_names: dict[int, str]) -> None:
 def card(actor: Actor, c: sg.Card) -> None:
     with st.container(border=True):
         left, mid, right = st.columns([1, 8, 2], vertical_alignment="center")
-        left.markdown(f"#### {c.vote_count}")
-        left.caption("vote" if c.vote_count == 1 else "votes")
+        left.markdown(f"#### {c.vote_count}\n:gray[{'vote' if c.vote_count == 1 else 'votes'}]")
         if mid.button(f"**{plain(c.title)}**", key=f"sg-open-{c.id}", type="tertiary"):
             open_suggestion(c.id)
         facts = [c.category, sg.KIND_LABEL[c.kind], c.site or "All sites", f"by {c.author}",
