@@ -253,11 +253,52 @@ def _range_rows(f: Filters, *columns: str):
     return (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
 
 
-def _per_person(f: Filters, *columns: str):
-    """One row per person active in the range: user_id and the sums of `columns`."""
-    r = _range_rows(f, *columns)
-    return (select(r.c.user_id, *[func.sum(r.c[c]).label(c) for c in columns])
-            .group_by(r.c.user_id).subquery())
+# Frames several charts share, worked out once per range, site choice and data version (a few
+# per process) instead of once per chart: the help pairs of the network page and the
+# per-person totals of the engagement page.
+_KEPT: OrderedDict[tuple, object] = OrderedDict()
+_KEEP = 16
+_KEPT_LOCK = threading.Lock()
+
+
+def _kept(kind: str, session: Session, filters: Filters, compute):
+    key = (kind, str(session.get_bind().url), filters, data_version(session))
+    with _KEPT_LOCK:  # app sessions run in threads
+        if key in _KEPT:
+            _KEPT.move_to_end(key)
+            return _KEPT[key]
+    value = compute()
+    with _KEPT_LOCK:
+        _KEPT[key] = value
+        while len(_KEPT) > _KEEP:
+            _KEPT.popitem(last=False)
+    return value
+
+
+def forget_shared() -> None:
+    """Drop the shared frames (after the data was replaced underneath, e.g. in tests that wipe
+    tables: ids, and so data versions, then repeat)."""
+    with _KEPT_LOCK:
+        _KEPT.clear()
+
+
+_PERSON_COUNTS = ("posts", *summaries.KIND_COLUMNS.values())
+
+
+def _people_active(session: Session, filters: Filters) -> pd.DataFrame:
+    """One row per person active in the range: user_id, posts and posts by kind.
+
+    The KPIs, participation by site and function, and the top contributors all start from
+    these totals: one GROUP BY over the summary rows of the range, not one per chart.
+    """
+    def compute() -> pd.DataFrame:
+        r = _range_rows(filters, *_PERSON_COUNTS)
+        q = (select(r.c.user_id, *[func.sum(r.c[c]) for c in _PERSON_COUNTS])
+             .group_by(r.c.user_id))
+        rows = session.connection().execute(q).cursor.fetchall()  # plain integer tuples
+        return pd.DataFrame(rows, columns=["user_id", *_PERSON_COUNTS]).astype("int64")
+
+    return _kept("people_active", session, filters, compute)
 
 
 def active_people(session: Session, *, actor: Actor, filters: Filters) -> pd.DataFrame:
@@ -326,11 +367,8 @@ def _partial(start: pd.Timestamp, grain: str, f: Filters) -> bool:
 def activity_summary(session: Session, *, actor: Actor, filters: Filters) -> dict[str, int]:
     """People active in the whole range, and how many of them posted something."""
     check_access(actor)
-    per = _per_person(filters, "posts")
-    active, contributors = session.execute(
-        select(func.count(), func.coalesce(func.sum(case((per.c.posts > 0, 1), else_=0)), 0))
-    ).one()
-    return {"active": int(active), "contributors": int(contributors)}
+    people = _people_active(session, filters)
+    return {"active": len(people), "contributors": int((people["posts"] > 0).sum())}
 
 
 def contributor_mix(session: Session, *, actor: Actor, filters: Filters) -> pd.DataFrame:
@@ -410,32 +448,27 @@ def participation(session: Session, *, actor: Actor, filters: Filters) -> pd.Dat
     Groups (site x function) of fewer than five people are left out.
     """
     check_access(actor)
-    head = (select(User.site_id, User.function, func.count().label("people"))
-            .where(User.is_active.is_(True), User.site_id.is_not(None),
-                   User.function.is_not(None))
-            .group_by(User.site_id, User.function))
+    staff = select(User.id, User.site_id, User.function).where(
+        User.is_active.is_(True), User.site_id.is_not(None), User.function.is_not(None))
     if filters.sites:
-        head = head.where(User.site_id.in_(filters.sites))
-    head = head.subquery()
-    per = _per_person(Filters(filters.start, filters.end), "posts")
-    act = (select(User.site_id, User.function, func.count().label("active"),
-                  func.sum(case((per.c.posts > 0, 1), else_=0)).label("contributors"),
-                  func.sum(per.c.posts).label("posts"))
-           .join(per, per.c.user_id == User.id)
-           .where(User.is_active.is_(True))
-           .group_by(User.site_id, User.function).subquery())
-    rows = session.execute(
-        select(Site.name, Site.region, head.c.function, head.c.people,
-               func.coalesce(act.c.active, 0), func.coalesce(act.c.contributors, 0),
-               func.coalesce(act.c.posts, 0))
-        .join(Site, Site.id == head.c.site_id)
-        .outerjoin(act, and_(act.c.site_id == head.c.site_id,
-                             act.c.function == head.c.function))
-        .order_by(Site.region, Site.name, head.c.function))
-    df = _frame(rows, ["site", "region", "function", "people", "active", "contributors",
-                       "posts"])
+        staff = staff.where(User.site_id.in_(filters.sites))
+    people = _frame(session.execute(staff), ["user_id", "site_id", "function"])
+    # Active anywhere in the range, counted at the site they belong to now.
+    active = _people_active(session, Filters(filters.start, filters.end))
+    people = people.merge(active[["user_id", "posts"]], on="user_id", how="left")
+    people["active"] = people["posts"].notna().astype(int)
+    people["contributors"] = (people["posts"].fillna(0) > 0).astype(int)
+    people["posts"] = people["posts"].fillna(0)
+    df = (people.groupby(["site_id", "function"], as_index=False)
+          .agg(people=("user_id", "size"), active=("active", "sum"),
+               contributors=("contributors", "sum"), posts=("posts", "sum")))
+    places = _frame(session.execute(select(Site.id, Site.name, Site.region)),
+                    ["site_id", "site", "region"])
+    df = (df.merge(places, on="site_id").sort_values(["region", "site", "function"])
+          [["site", "region", "function", "people", "active", "contributors", "posts"]]
+          .reset_index(drop=True))
     df = suppress_small_groups(df)
-    for col in ("active", "contributors", "posts"):
+    for col in ("people", "active", "contributors", "posts"):
         df[col] = df[col].astype(int)
     df["share_active"] = (df["active"] / df["people"]).round(3)
     df["share_contributing"] = (df["contributors"] / df["people"]).round(3)
@@ -627,24 +660,26 @@ def top_contributors(session: Session, *, actor: Actor, filters: Filters,
     check_access(actor)
     kinds = list(POST_KINDS)
     columns = [summaries.KIND_COLUMNS[k] for k in kinds]
-    r = _range_rows(filters, "posts", *columns)
-    per = (select(r.c.user_id, func.sum(r.c.posts).label("total"),
-                  *[func.sum(r.c[c]).label(k) for k, c in zip(kinds, columns, strict=True)])
-           .group_by(r.c.user_id).having(func.sum(r.c.posts) > 0)
-           .order_by(func.sum(r.c.posts).desc(), r.c.user_id).limit(limit)
-           .subquery())
-    accepted = (select(func.count()).where(Answer.author_id == per.c.user_id,
-                                           Answer.is_accepted.is_(True),
-                                           _in_range(Answer.created_at, filters))
-                .correlate(per).scalar_subquery())
-    rows = session.execute(
-        select(User.name, Site.name, User.function, *[per.c[k] for k in kinds], accepted,
-               per.c.total)
-        .join(User, User.id == per.c.user_id).outerjoin(Site, Site.id == User.site_id)
-        .order_by(per.c.total.desc(), User.name))
     cols = ["name", "site", "function", *[POST_KINDS[k] for k in kinds], "Accepted answers",
             "total"]
-    df = _frame(rows, cols)
+    people = _people_active(session, filters)
+    top = (people[people["posts"] > 0].sort_values(["posts", "user_id"], ascending=[False, True])
+           .head(limit))
+    if top.empty:
+        return pd.DataFrame(columns=cols)
+    ids = [int(i) for i in top["user_id"]]
+    accepted = (select(func.count()).where(Answer.author_id == User.id,
+                                           Answer.is_accepted.is_(True),
+                                           _in_range(Answer.created_at, filters))
+                .correlate(User).scalar_subquery())
+    who = _frame(session.execute(
+        select(User.id, User.name, Site.name, User.function, accepted)
+        .outerjoin(Site, Site.id == User.site_id).where(User.id.in_(ids))),
+        ["user_id", "name", "site", "function", "Accepted answers"])
+    df = top.merge(who, on="user_id").rename(
+        columns={"posts": "total", **{c: POST_KINDS[k] for k, c in zip(kinds, columns,
+                                                                      strict=True)}})
+    df = df.sort_values(["total", "name"], ascending=[False, True])[cols].reset_index(drop=True)
     for col in cols[3:]:
         df[col] = df[col].astype(int)
     return df
@@ -652,44 +687,32 @@ def top_contributors(session: Session, *, actor: Actor, filters: Filters,
 
 # --- who helps whom ---------------------------------------------------------------------------
 
-# Every chart on the network page reads the same help pairs: worked out once per range, site
-# choice and data version (a few per process), not once per chart.
-_PAIRS: OrderedDict[tuple, tuple[pd.DataFrame, pd.DataFrame]] = OrderedDict()
-_PAIRS_KEPT = 8
-_PAIRS_LOCK = threading.Lock()
-
-
 def _help(session: Session, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(pairs, people): pairs has helper, helped, acts and both people's site_id, site and
-    function; people is indexed by id with name, site_id, site and function."""
-    key = (str(session.get_bind().url), filters, data_version(session))
-    with _PAIRS_LOCK:  # app sessions run in threads
-        if key in _PAIRS:
-            _PAIRS.move_to_end(key)
-            return _PAIRS[key]
-    h = HelpDay
-    found = select(h.helper_id, h.helped_id, func.sum(h.acts)).where(
-        h.day.between(filters.start.isoformat(), filters.end.isoformat()))
-    if filters.sites:
-        chosen = select(User.id).where(User.site_id.in_(filters.sites))
-        found = found.where(or_(h.helper_id.in_(chosen), h.helped_id.in_(chosen)))
-    # Core execution and plain tuples: hundreds of thousands of rows, no ORM work per row.
-    conn = session.connection()
-    pairs = pd.DataFrame(conn.execute(found.group_by(h.helper_id, h.helped_id))
-                         .cursor.fetchall(),  # the driver's plain tuples: integers only
-                         columns=["helper", "helped", "acts"]).astype("int64")
-    people = _frame(conn.execute(
-        select(User.id, User.name, User.site_id, Site.name, User.function)
-        .outerjoin(Site, Site.id == User.site_id)).fetchall(),
-        ["id", "name", "site_id", "site", "function"]).set_index("id")
-    for end in ("helper", "helped"):
-        for col in ("site_id", "site", "function"):
-            pairs[f"{end}_{col}"] = pairs[end].map(people[col])
-    with _PAIRS_LOCK:
-        _PAIRS[key] = (pairs, people)
-        while len(_PAIRS) > _PAIRS_KEPT:
-            _PAIRS.popitem(last=False)
-    return pairs, people
+    function; people is indexed by id with name, site_id, site and function. Every chart on
+    the network page reads them."""
+    def compute() -> tuple[pd.DataFrame, pd.DataFrame]:
+        h = HelpDay
+        found = select(h.helper_id, h.helped_id, func.sum(h.acts)).where(
+            h.day.between(filters.start.isoformat(), filters.end.isoformat()))
+        if filters.sites:
+            chosen = select(User.id).where(User.site_id.in_(filters.sites))
+            found = found.where(or_(h.helper_id.in_(chosen), h.helped_id.in_(chosen)))
+        # Core execution and plain tuples: hundreds of thousands of rows, no ORM work per row.
+        conn = session.connection()
+        pairs = pd.DataFrame(conn.execute(found.group_by(h.helper_id, h.helped_id))
+                             .cursor.fetchall(),  # the driver's plain tuples: integers only
+                             columns=["helper", "helped", "acts"]).astype("int64")
+        people = _frame(conn.execute(
+            select(User.id, User.name, User.site_id, Site.name, User.function)
+            .outerjoin(Site, Site.id == User.site_id)).fetchall(),
+            ["id", "name", "site_id", "site", "function"]).set_index("id")
+        for end in ("helper", "helped"):
+            for col in ("site_id", "site", "function"):
+                pairs[f"{end}_{col}"] = pairs[end].map(people[col])
+        return pairs, people
+
+    return _kept("help", session, filters, compute)
 
 
 def help_pairs(session: Session, *, actor: Actor, filters: Filters) -> list[tuple[int, int, int]]:
