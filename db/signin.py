@@ -203,15 +203,11 @@ def profile(session: Session, *, user_id: int) -> dict:
     return dict(zip(keys, row, strict=True))
 
 
-def active_sessions(session: Session, *, user_id: int) -> list[dict]:
-    """This person's live sessions, newest first."""
-    rows = session.scalars(
-        select(AuthSession).where(AuthSession.user_id == user_id,
-                                  AuthSession.revoked_at.is_(None),
-                                  AuthSession.expires_at > utcnow())
-        .order_by(AuthSession.created_at.desc())
-    ).all()
-    return [{"id": r.id, "since": r.created_at, "ip": r.ip_address} for r in rows]
+def active_session_count(session: Session, *, user_id: int) -> int:
+    """How many live sessions this person has (this one included)."""
+    return session.scalar(select(func.count()).select_from(AuthSession).where(
+        AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None),
+        AuthSession.expires_at > utcnow())) or 0
 
 
 def end_others(session: Session, *, user_id: int, keep: str) -> int:

@@ -77,6 +77,30 @@ def test_sign_out_ends_the_server_session(db, people):
     assert live == 0
 
 
+def test_account_counts_live_sessions_and_ends_the_others(db, people):
+    from tests.conftest import open_session
+
+    def account() -> AppTest:
+        at = AppTest.from_file(str(ROOT / "pages/account.py"), default_timeout=30)
+        at.session_state["auth_sid"] = mine
+        return at.run()
+
+    mine = open_session(db, "lena")
+    at = account()
+    assert "1 active session(s), this one included." in [c.value for c in at.caption]
+    assert not [b for b in at.button if b.key == "end-others"]
+    open_session(db, "lena")
+    open_session(db, "tomas")  # someone else's session is not counted, nor ended
+    at = account()
+    assert "2 active session(s), this one included." in [c.value for c in at.caption]
+    at.button(key="end-others").click()
+    at.run()
+    assert "1 active session(s), this one included." in [c.value for c in at.caption]
+    with db.read() as s:
+        assert s.scalar(select(func.count(AuthSession.id))
+                        .where(AuthSession.revoked_at.is_(None))) == 2
+
+
 def test_missing_cookie_key_refuses_to_start(db, monkeypatch):
     monkeypatch.delenv("AUTH_COOKIE_KEY")
     at = fresh()

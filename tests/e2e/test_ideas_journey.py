@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import idle, shot
 
 pytestmark = pytest.mark.browser
 
@@ -118,6 +118,7 @@ def test_submit_vote_implement_then_points_and_badge(page, server):
     expect(page.get_by_role("button", name="Export all as CSV")).to_be_visible(timeout=WAIT)
     shot(page, "ideas-prioritise")
     page.get_by_role("tab", name="Waiting longest for a decision").click()
+    idle(page)
     shot(page, "ideas-waiting")
     go(page, server, "leaderboard", "Leaderboard")
     page.get_by_role("radio", name="All time").click()
