@@ -9,11 +9,14 @@ from db import moderation
 
 actor = require_role("leader", "admin")
 db = database()
+# Each item carries its text, the reasons and a decision form: ten keep the page quick.
+PAGE = 10
 w.apply_resets()
 cursors = st.session_state.setdefault("mod-cursors", [None])
 with db.read() as s:
     limits = moderation.settings(s)
-    page = moderation.queue(s, actor=actor, after=cursors[-1])  # with the queue's totals
+    # One page of items, with the totals of the whole queue.
+    page = moderation.queue(s, actor=actor, after=cursors[-1], limit=PAGE)
 total, waiting = page.total, page.waiting
 
 st.title("Moderation")
