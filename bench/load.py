@@ -183,8 +183,12 @@ async def main_async(args) -> dict:
     start = time.perf_counter()
     window["until"] = start + args.duration
     window["open"].set()
+    memory = [] if args.pid else None
+    sampler = asyncio.create_task(_sample_memory(args.pid, memory, start)) if args.pid else None
     await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - start
+    if sampler:
+        sampler.cancel()
     ms = [t * 1000 for t in stats.times]
     return {
         "sessions": args.sessions, "think_s": args.think, "duration_s": round(elapsed, 1),
@@ -196,7 +200,15 @@ async def main_async(args) -> dict:
         "errors": len(stats.errors), "first_errors": stats.errors[:5],
         "rss_mib_start": memory_before, "rss_mib_signed_in": memory_signed_in,
         "rss_mib_end": rss_mib(args.pid),
+        # (seconds into the window, MiB) once a minute: growth shows as a rising series
+        "rss_mib_by_minute": memory,
     }
+
+
+async def _sample_memory(pid: int, into: list, start: float) -> None:
+    while True:
+        into.append((round(time.perf_counter() - start), rss_mib(pid)))
+        await asyncio.sleep(60)
 
 
 def main() -> None:

@@ -68,7 +68,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default=f"sqlite:///{ROOT / 'data' / 'soak.db'}")
     parser.add_argument("--sessions", type=int, default=100)
-    parser.add_argument("--duration", type=float, default=120.0)
+    parser.add_argument("--duration", type=float, default=120.0,
+                        help="seconds of the think-time run (1800 for the memory soak)")
+    parser.add_argument("--crowd", type=int, default=500,
+                        help="sessions signed in at once for the memory ceiling (0: skip)")
     args = parser.parse_args()
     _prepare(args.url)
     port = _free_port()
@@ -76,11 +79,14 @@ def main() -> None:
     engine = args.url.split(":", 1)[0].split("+")[0]
     results = {"engine": engine, "runs": []}
     try:
-        for sessions, think in ((args.sessions, 10.0), (8, 0.0)):
+        phases = [(args.sessions, 10.0, args.duration), (8, 0.0, min(args.duration, 120.0))]
+        if args.crowd:
+            phases.append((args.crowd, 10.0, 120.0))
+        for sessions, think, duration in phases:
             run = SimpleNamespace(url=f"http://127.0.0.1:{port}", sessions=sessions,
-                                  think=think, duration=args.duration,
-                                  ramp=min(20.0, sessions / 5), pid=server.pid, seed=7)
-            print(f"{sessions} sessions, think {think:g} s, {args.duration:g} s ...",
+                                  think=think, duration=duration,
+                                  ramp=min(60.0, sessions / 5), pid=server.pid, seed=7)
+            print(f"{sessions} sessions, think {think:g} s, {duration:g} s ...",
                   file=sys.stderr)
             results["runs"].append(asyncio.run(load.main_async(run)))
     finally:
