@@ -36,7 +36,6 @@ aw.kpis([
 ])
 
 
-
 def matrices() -> None:
     aw.show_chart(charts.help_matrix_chart, sites, name="help-site-by-site", by="site",
                   caption="Read across a row: where that site's helpers helped. The diagonal is "
