@@ -787,6 +787,14 @@ NODE_COLUMNS = ["name", "site", "function", "helped", "sites_helped", "functions
                 "bridging"]
 
 
+def helpers(session: Session, *, actor: Actor, filters: Filters) -> int:
+    """How many people helped at least one other person in the range (without the network's
+    layout and bridging scores, which only its own charts need)."""
+    check_access(actor)
+    pairs, _people = _help(session, filters)
+    return int(pairs.loc[pairs["helper"] != pairs["helped"], "helper"].nunique())
+
+
 def help_network(session: Session, *, actor: Actor, filters: Filters, max_people: int = 150,
                  max_links: int = 1200, top: int = 15) -> HelpNetwork:
     """Who helps whom, person to person.

@@ -20,13 +20,13 @@ names = aw.site_names()  # every site, so each keeps its colour in every chart
 
 sites = aw.load(analytics.help_matrix, actor, f, by="site")
 functions = aw.load(analytics.help_matrix, actor, f, by="function")
-net = aw.load(analytics.help_network, actor, f)
 never_sites = aw.load(analytics.never_exchanging, actor, f, by="site")
 never_functions = aw.load(analytics.never_exchanging, actor, f, by="function")
 
 across = sites[sites["helper_group"] != sites["helped_group"]]["acts"].sum()
 aw.kpis([
-    ("People helping others", f"{net.helpers:,}", "People who helped at least one other person"),
+    ("People helping others", f"{aw.load(analytics.helpers, actor, f):,}",
+     "People who helped at least one other person"),
     ("Help across sites", aw.pct(across, sites["acts"].sum()),
      "Share of acts of help that crossed from one site to another"),
     ("Site gaps", f"{len(never_sites)}", "Pairs of sites with no help either way in the "
@@ -45,6 +45,7 @@ def matrices() -> None:
 
 
 def pictures() -> None:
+    net = aw.load(analytics.help_network, actor, f)  # the layout: only for the pictures
     site_nodes, site_links = analytics.site_network(sites)
     aw.show_chart(charts.site_network_chart, site_nodes, links=site_links, sites=names,
                   name="help-between-sites", caption="Sites placed on a circle (networkx). "
@@ -57,6 +58,7 @@ def pictures() -> None:
 
 
 def bridges_and_gaps() -> None:
+    net = aw.load(analytics.help_network, actor, f)
     aw.show_chart(charts.bridges_chart, net.bridges, sites=names, name="bridging-people",
                   caption="Bridging score: how often a person lies on the shortest path between "
                           "two others in the help network (betweenness centrality).")

@@ -434,6 +434,7 @@ def test_help_network_bridges(db, people, org):
     g1 = net.bridges.set_index("name").loc["Person g1"]
     assert (g1["helped"], g1["sites_helped"], g1["functions_helped"]) == (1, 1, 1)
     assert (net.helpers, net.connected) == (6, 6)
+    assert call(db, analytics.helpers, people["leader"]) == 6  # the page's KPI, without layout
     assert len(net.nodes) == 6 and net.nodes[["x", "y"]].notna().all().all()
     acts = {frozenset((a, b)): n for a, b, n in
             zip(net.links["source"], net.links["target"], net.links["acts"], strict=True)}
