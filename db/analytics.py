@@ -282,21 +282,17 @@ def forget_shared() -> None:
         _KEPT.clear()
 
 
-_PERSON_COUNTS = ("posts", *summaries.KIND_COLUMNS.values())
-
-
 def _people_active(session: Session, filters: Filters) -> pd.DataFrame:
-    """One row per person active in the range: user_id, posts and posts by kind.
+    """One row per person active in the range: user_id and posts.
 
-    The KPIs, participation by site and function, and the top contributors all start from
-    these totals: one GROUP BY over the summary rows of the range, not one per chart.
+    The KPIs and participation by site and function both start from these totals: one
+    GROUP BY over the summary rows of the range, not one per chart.
     """
     def compute() -> pd.DataFrame:
-        r = _range_rows(filters, *_PERSON_COUNTS)
-        q = (select(r.c.user_id, *[func.sum(r.c[c]) for c in _PERSON_COUNTS])
-             .group_by(r.c.user_id))
+        r = _range_rows(filters, "posts")
+        q = select(r.c.user_id, func.sum(r.c.posts)).group_by(r.c.user_id)
         rows = session.connection().execute(q).cursor.fetchall()  # plain integer tuples
-        return pd.DataFrame(rows, columns=["user_id", *_PERSON_COUNTS]).astype("int64")
+        return pd.DataFrame(rows, columns=["user_id", "posts"]).astype("int64")
 
     return _kept("people_active", session, filters, compute)
 
@@ -660,26 +656,24 @@ def top_contributors(session: Session, *, actor: Actor, filters: Filters,
     check_access(actor)
     kinds = list(POST_KINDS)
     columns = [summaries.KIND_COLUMNS[k] for k in kinds]
-    cols = ["name", "site", "function", *[POST_KINDS[k] for k in kinds], "Accepted answers",
-            "total"]
-    people = _people_active(session, filters)
-    top = (people[people["posts"] > 0].sort_values(["posts", "user_id"], ascending=[False, True])
-           .head(limit))
-    if top.empty:
-        return pd.DataFrame(columns=cols)
-    ids = [int(i) for i in top["user_id"]]
-    accepted = (select(func.count()).where(Answer.author_id == User.id,
+    r = _range_rows(filters, "posts", *columns)
+    per = (select(r.c.user_id, func.sum(r.c.posts).label("total"),
+                  *[func.sum(r.c[c]).label(k) for k, c in zip(kinds, columns, strict=True)])
+           .group_by(r.c.user_id).having(func.sum(r.c.posts) > 0)
+           .order_by(func.sum(r.c.posts).desc(), r.c.user_id).limit(limit)
+           .subquery())
+    accepted = (select(func.count()).where(Answer.author_id == per.c.user_id,
                                            Answer.is_accepted.is_(True),
                                            _in_range(Answer.created_at, filters))
-                .correlate(User).scalar_subquery())
-    who = _frame(session.execute(
-        select(User.id, User.name, Site.name, User.function, accepted)
-        .outerjoin(Site, Site.id == User.site_id).where(User.id.in_(ids))),
-        ["user_id", "name", "site", "function", "Accepted answers"])
-    df = top.merge(who, on="user_id").rename(
-        columns={"posts": "total", **{c: POST_KINDS[k] for k, c in zip(kinds, columns,
-                                                                      strict=True)}})
-    df = df.sort_values(["total", "name"], ascending=[False, True])[cols].reset_index(drop=True)
+                .correlate(per).scalar_subquery())
+    rows = session.execute(
+        select(User.name, Site.name, User.function, *[per.c[k] for k in kinds], accepted,
+               per.c.total)
+        .join(User, User.id == per.c.user_id).outerjoin(Site, Site.id == User.site_id)
+        .order_by(per.c.total.desc(), User.name))
+    cols = ["name", "site", "function", *[POST_KINDS[k] for k in kinds], "Accepted answers",
+            "total"]
+    df = _frame(rows, cols)
     for col in cols[3:]:
         df[col] = df[col].astype(int)
     return df

@@ -87,6 +87,15 @@ def tracker() -> None:
     add()
 
 
+@st.cache_data(ttl=300, max_entries=200, show_spinner=False)
+def related(submission_id: int, agency: str, submission_type: str, _actor) -> rg.Related:
+    """Related reading for a submission (its agency and type as tags): the same for every
+    leader, and it reads every question of a busy tag, so made once per five minutes, not on
+    every rerun of the form beside it."""
+    with database().read() as s:
+        return rg.related(s, actor=_actor, submission_id=submission_id)
+
+
 def detail() -> None:
     """The submission picked (or linked to): its form, and related questions and lessons."""
     chosen = st.query_params.get("submission", "")
@@ -95,7 +104,7 @@ def detail() -> None:
         try:
             with database().read() as s:
                 row = rg.get_submission(s, actor=actor, submission_id=int(chosen))
-                related = rg.related(s, actor=actor, submission_id=row.id)
+            reading = related(row.id, row.agency, row.submission_type, actor)
         except NotFound:
             st.warning(f"There is no submission {chosen}.", icon=":material/link_off:")
     if row is not None:
@@ -106,7 +115,7 @@ def detail() -> None:
             form = f"edit-submission-{row.id}"
             values = aw.submission_form(form, row.as_form(), aw.site_names())
         with right:
-            aw.related_panel(related)
+            aw.related_panel(reading)
         if values is not None:
             def save() -> bool:
                 with database().write() as s:
