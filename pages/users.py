@@ -15,8 +15,9 @@ st.title("Users and roles")
 with db.read() as s:
     site_names = users.sites(s)
 
-NEW_PERSON_FIELDS = ("new-name", "new-username", "new-email", "new-password", "new-site",
-                     "new-function", "new-roles")
+# The add-person form's fields and what an empty form shows.
+NEW_PERSON_FIELDS = {"new-name": "", "new-username": "", "new-email": "", "new-password": "",
+                     "new-site": None, "new-function": None, "new-roles": ["learner"]}
 
 
 def _first_page() -> None:
@@ -28,9 +29,12 @@ people, add = st.tabs(["People", "Add a person"])
 # A person was just added: an empty form for the next one, and the confirmation above it.
 # (clear_on_submit would also empty the form when the input was refused.)
 added = st.session_state.pop("add-person-added", None)
+for key, empty in NEW_PERSON_FIELDS.items():
+    # Set, not deleted (a deleted key would take the browser's last values back); the widgets
+    # below take their first values from here too, so none passes its own default.
+    if added or key not in st.session_state:
+        st.session_state[key] = empty
 if added:
-    for key in NEW_PERSON_FIELDS:
-        st.session_state.pop(key, None)
     add.success(added, icon=":material/check_circle:")
 
 with add, st.form("add-person", clear_on_submit=False):
@@ -45,9 +49,9 @@ with add, st.form("add-person", clear_on_submit=False):
                              help=f"At least {users.MIN_PASSWORD} characters; tell them to "
                                   "change it after signing in.")
     forms.field_error("add-person", "password")
-    site = c1.selectbox("Site", site_names, index=None, key="new-site")
-    function = c2.selectbox("Function", FUNCTIONS, index=None, key="new-function")
-    roles = st.multiselect("Roles", ROLES, default=["learner"], key="new-roles")
+    site = c1.selectbox("Site", site_names, key="new-site")
+    function = c2.selectbox("Function", FUNCTIONS, key="new-function")
+    roles = st.multiselect("Roles", ROLES, key="new-roles")
     forms.field_error("add-person", "roles")
     if st.form_submit_button("Add person", type="primary"):
         def create() -> int:
