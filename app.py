@@ -69,7 +69,9 @@ with st.sidebar:
     # it would shift the page's elements, briefly showing the page twice while it reruns.
     auth.keep_cookie()
 try:
-    if signed_in.unseen_badges:
+    # Not while the sign-in cookie is on its way: the rerun its component causes would wipe
+    # the toast a moment after it appeared (and the badge would count as seen).
+    if signed_in.unseen_badges and not auth.cookie_pending():
         show_new_badges(actor)
     with nav.routing(actor):
         page.run()

@@ -201,6 +201,11 @@ def require_role(*roles: str) -> Actor:
     return actor
 
 
+def cookie_pending() -> bool:
+    """The sign-in cookie has not reached the browser yet (its component will rerun the app)."""
+    return bool(st.session_state.get("_cookie_pending"))
+
+
 def keep_cookie() -> None:
     """Make sure the sign-in cookie of this session reaches the browser (called from app.py)."""
     pending = st.session_state.get("_cookie_pending")
