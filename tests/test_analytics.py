@@ -492,7 +492,8 @@ SERVICES = [analytics.active_people, analytics.activity_summary, analytics.contr
             analytics.posts_by_kind, analytics.participation, analytics.answer_times,
             analytics.co_creation, analytics.course_completion, analytics.suggestion_funnel,
             analytics.time_in_status, analytics.top_contributors, analytics.help_matrix,
-            analytics.never_exchanging, analytics.help_network, analytics.help_pairs]
+            analytics.never_exchanging, analytics.help_network, analytics.help_pairs,
+            analytics.helpers]
 
 
 @pytest.mark.parametrize("fn", SERVICES, ids=lambda f: f.__name__)
