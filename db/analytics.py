@@ -257,7 +257,9 @@ def _range_rows(f: Filters, *columns: str):
 # per process) instead of once per chart: the help pairs of the network page and the
 # per-person totals of the engagement page.
 _KEPT: OrderedDict[tuple, object] = OrderedDict()
-_KEEP = 16
+# How many of each kind a process keeps, least recently used out first: two years of help
+# pairs are about 20 MB, a per-person frame well under 1 MB.
+_KEEP = {"help": 8, "people_active": 16}
 _KEPT_LOCK = threading.Lock()
 
 
@@ -270,8 +272,9 @@ def _kept(kind: str, session: Session, filters: Filters, compute):
     value = compute()
     with _KEPT_LOCK:
         _KEPT[key] = value
-        while len(_KEPT) > _KEEP:
-            _KEPT.popitem(last=False)
+        same = [k for k in _KEPT if k[0] == kind]  # oldest first
+        for old in same[:max(0, len(same) - _KEEP[kind])]:
+            del _KEPT[old]
     return value
 
 

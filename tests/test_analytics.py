@@ -525,3 +525,16 @@ def test_bridging_on_a_large_network_is_sampled_and_still_finds_the_bridges():
     exact_hub = (700 * 702 + 700 * 699 / 2) / ((n - 1) * (n - 2) / 2)
     assert abs(got[1] - exact_hub) < 0.1 and abs(got[2] - exact_hub) < 0.1
     assert all(0.0 <= v <= 1.0 for v in got) and max(got[3:]) == 0.0
+
+
+def test_shared_frames_are_bounded_per_kind(db, people):
+    analytics.forget_shared()
+    leader = people["leader"]
+    for day in range(1, 13):  # twelve ranges: more than either kind keeps
+        f = Filters(date(2026, 3, day), date(2026, 3, 31))
+        call(db, analytics.helpers, leader, filters=f)
+        call(db, analytics.activity_summary, leader, filters=f)
+    kinds = [key[0] for key in analytics._KEPT]
+    assert kinds.count("help") == analytics._KEEP["help"] == 8
+    assert kinds.count("people_active") == 12  # under its bound of 16: all kept
+    assert [key[2].start.day for key in analytics._KEPT if key[0] == "help"] == list(range(5, 13))
