@@ -46,7 +46,7 @@ def signed_in() -> signin.SignedIn | None:
     if not sid:
         return None
     with database().read() as s:
-        state = signin.current_with_news(s, session_id=sid)
+        state = signin.current(s, session_id=sid)
     if state is None:
         _forget()
         st.session_state["auth_notice"] = "Your session has ended. Please sign in again."

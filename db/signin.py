@@ -87,41 +87,31 @@ class SignedIn:
     unseen_badges: int = 0
 
 
-@lru_cache(maxsize=2)
-def _current_statement(news: bool) -> Select:
+@lru_cache(maxsize=1)
+def _current_statement() -> Select:
     # Built once: assembling it costs more than running it.
-    columns = [AuthSession.created_at, AuthSession.expires_at, AuthSession.revoked_at,
-               User.id, User.username, User.name, User.is_active, User.password_changed_at,
-               UserRole.role]
-    if news:
-        columns += [
-            select(func.count(Notification.id)).where(
-                Notification.user_id == User.id, Notification.read_at.is_(None)
-            ).scalar_subquery().label("unread"),
-            select(func.count()).select_from(BadgeAward).where(
-                BadgeAward.user_id == User.id, BadgeAward.seen_at.is_(None)
-            ).scalar_subquery().label("unseen"),
-        ]
-    return (select(*columns)
+    return (select(AuthSession.created_at, AuthSession.expires_at, AuthSession.revoked_at,
+                   User.id, User.username, User.name, User.is_active, User.password_changed_at,
+                   UserRole.role,
+                   select(func.count(Notification.id)).where(
+                       Notification.user_id == User.id, Notification.read_at.is_(None)
+                   ).scalar_subquery().label("unread"),
+                   select(func.count()).select_from(BadgeAward).where(
+                       BadgeAward.user_id == User.id, BadgeAward.seen_at.is_(None)
+                   ).scalar_subquery().label("unseen"))
             .join(User, User.id == AuthSession.user_id)
             .outerjoin(UserRole, UserRole.user_id == User.id)
             .where(AuthSession.id == bindparam("session_id")))
 
 
-def current(session: Session, *, session_id: str) -> Actor | None:
-    """The person behind a live session, or None when it has ended for any reason."""
-    signed_in = current_with_news(session, session_id=session_id, news=False)
-    return signed_in.actor if signed_in else None
-
-
-def current_with_news(session: Session, *, session_id: str, news: bool = True
-                      ) -> SignedIn | None:
-    """The live session's person, their unread notifications and badges not yet shown.
+def current(session: Session, *, session_id: str) -> SignedIn | None:
+    """The live session's person, their unread notifications and badges not yet shown; None
+    when the session has ended for any reason.
 
     Every rerun of every page asks this, so it is one statement: the session, its person and
-    their roles (one row per role), and with `news` the two counts as subqueries.
+    their roles (one row per role), with the two counts as subqueries.
     """
-    rows = session.execute(_current_statement(news), {"session_id": session_id}).all()
+    rows = session.execute(_current_statement(), {"session_id": session_id}).all()
     if not rows:
         return None
     r = rows[0]
@@ -130,8 +120,6 @@ def current_with_news(session: Session, *, session_id: str, news: bool = True
         return None  # the same rules as _alive
     actor = Actor(id=r.id, username=r.username, name=r.name,
                   roles=frozenset(row.role for row in rows if row.role is not None))
-    if not news:
-        return SignedIn(actor)
     return SignedIn(actor, unread_notifications=r.unread, unseen_badges=r.unseen)
 
 

@@ -12,7 +12,8 @@ from tests.conftest import PASSWORD, open_session
 
 def _current(db, sid):
     with db.read() as s:
-        return signin.current(s, session_id=sid)
+        state = signin.current(s, session_id=sid)
+    return state.actor if state else None
 
 
 def test_session_gives_the_person_and_roles(db, people):
@@ -119,3 +120,21 @@ def test_success_clears_that_users_failures(db, people):
         signin.note_attempt(s, username="lena", ip_address="10.0.0.9", succeeded=True)
     _fail(db, "lena", "10.0.0.9", times=4)
     assert _wait(db, "lena", "10.0.0.9") == 0
+
+
+def test_session_check_counts_unread_notifications_and_unseen_badges(db, people):
+    from db import notify
+    from db.models import BadgeAward
+
+    sid = open_session(db, "lena")
+    lena = people["learner"].id
+    with db.read() as s:
+        state = signin.current(s, session_id=sid)
+    assert (state.unread_notifications, state.unseen_badges) == (0, 0)
+    with db.write() as s:
+        notify.notify(s, user_ids=[lena, people["trainer"].id], kind="answer", text="An answer")
+        s.add(BadgeAward(user_id=lena, badge="idea_giver", tier="bronze", awarded_at=utcnow()))
+    with db.read() as s:
+        state = signin.current(s, session_id=sid)
+    assert (state.actor.username, state.unread_notifications, state.unseen_badges) \
+        == ("lena", 1, 1)
