@@ -29,6 +29,18 @@ def _sign_in_page() -> None:
         # No st.rerun() here: it would cut off the script before the cookie component reaches
         # the browser. The component reruns the app once the cookie is set.
         st.success("Signed in. Opening your workspace ...")
+        auth.keep_cookie()  # a second component setting the same cookie, in case one is lost
+        st.session_state["_opening"] = False
+        _open_workspace()
+
+
+@st.fragment(run_every=3)
+def _open_workspace() -> None:
+    # A safety net: if no cookie component reports back (a frame lost to a rerun), open the
+    # workspace anyway; its runs keep offering the cookie until the browser confirms it.
+    if st.session_state.get("_opening"):
+        st.rerun()
+    st.session_state["_opening"] = True
 
 
 def _only(render) -> None:

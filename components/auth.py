@@ -111,9 +111,13 @@ def sign_in_form() -> Actor | None:
     if not status:
         return None
     username = st.session_state["username"]
+    token = _cookie(cookie_model.cookie_name)
+    if cookie_model.exp_date is None and token is None:
+        # The library accepted the password in a run that another rerun cut short, before it
+        # set the cookie and before this function opened a session: finish that sign-in now.
+        authenticator.cookie_controller.set_cookie()
     if cookie_model.exp_date is None:
         # Signed in from a cookie: honour it only if the session it was issued for still lives.
-        token = _cookie(cookie_model.cookie_name)
         with db.read() as s:
             sid = signin.resume_from_cookie(s, cookie_token=token) if token else None
         if sid is None:

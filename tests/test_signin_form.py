@@ -36,6 +36,23 @@ def test_sign_in_with_the_right_password_opens_home(db, people):
     assert _sessions(db) == 1
 
 
+def test_sign_in_cut_short_by_a_rerun_is_finished_on_the_next_run(db, people):
+    # A rerun can interrupt the run in which the library accepted the password, before the
+    # cookie was set or our session opened: the next run must finish signing in, not claim
+    # that an "earlier session has ended".
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = "lena"
+    at.session_state["name"] = "Lena"
+    at.run()
+    assert not at.exception
+    assert at.success[0].value.startswith("Signed in")
+    assert not [i.value for i in at.info if "ended" in i.value]
+    assert _sessions(db) == 1
+    at.run()
+    assert at.title[0].value == "Welcome, Lena"
+
+
 def test_wrong_password_is_refused(db, people):
     at = sign_in(fresh(), "lena", "not-the-password")
     assert at.error[0].value == "Wrong username or password."

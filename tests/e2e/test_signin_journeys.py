@@ -1,6 +1,7 @@
 """Each demo role signs in through the real form in Chromium and sees its own pages only."""
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from components.nav import PAGES
@@ -24,7 +25,12 @@ def sign_in(page, server, username, password=PASSWORD):
     page.get_by_role("button", name="Sign in").click()
     if password == PASSWORD:
         # The cookie is what keeps a person signed in across reloads: it must arrive.
-        page.wait_for_function("document.cookie.includes('lcd_signin=')", timeout=20000)
+        try:
+            page.wait_for_function("document.cookie.includes('lcd_signin=')", timeout=20000)
+        except PlaywrightTimeout:
+            shot(page, f"sign-in-stuck-{username}")
+            raise AssertionError("no sign-in cookie after 20 s; the page shows: "
+                                 + page.inner_text("body")[:1500]) from None
         idle(page)  # the run that stored the cookie has finished: clicks now land
 
 
