@@ -15,6 +15,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -495,6 +496,7 @@ class Suggestion(Base):
         CheckConstraint(_in("visibility", CONTENT_STATES), "visibility"),
         Index("ix_suggestions_status_changed", "status", "status_changed_at"),
         Index("ix_suggestions_votes", "vote_count", "id"),
+        Index("ix_suggestions_trend", "trend", "id"),
         Index("ix_suggestions_created", "created_at", "id"),
         Index("ix_suggestions_category", "category"),
         Index("ix_suggestions_site", "site_id"),
@@ -515,6 +517,10 @@ class Suggestion(Base):
     response: Mapped[str | None] = mapped_column(Text)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("suggestions.id"))
     vote_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Kept with vote_count (db/suggestions.py): the day, counted from 2000-01-01, on which one
+    # fresh vote would weigh what all of its votes weigh now; 0 with no votes. Every vote
+    # halves on the same clock, so this orders "trending" without reading any vote.
+    trend: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     comment_count: Mapped[int] = mapped_column(Integer, default=0)
     visibility: Mapped[str] = mapped_column(String(24), default="visible")
     flag_count: Mapped[int] = mapped_column(Integer, default=0)

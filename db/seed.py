@@ -74,6 +74,7 @@ from db.models import (
     utcnow,
 )
 from db.session import Database
+from db.suggestions import HALF_LIFE_DAYS, trend_key
 from db.users import hash_password
 
 DEMO_PASSWORD = "welcome-2026"
@@ -1570,8 +1571,9 @@ class _Seeder:
                                   a_counts, 0.92)
         s_score = self._cast(rng, step, grand, "suggestion", [s["author"] for s in self.sg],
                              [s["t"] for s in self.sg], s_counts, 1.0)
-        for s, v in zip(self.sg, s_score, strict=True):
-            s["votes"] = v
+        now = self.dt(T)
+        for s, v, w in zip(self.sg, s_score, self.s_weight, strict=True):
+            s["votes"], s["trend"] = v, trend_key(w, now)
         self._write_votes(step, grand)
 
     def _cast(self, rng: random.Random, step: str, grand: int, etype: str, authors: list[int],
@@ -1586,6 +1588,9 @@ class _Seeder:
         rand = rng.random
         mean = 1.0 / (4 * _DAY)
         scores = [0] * len(counts)
+        # What each suggestion's votes weigh at the end of the timeline (its trend key).
+        weights = self.s_weight = [0.0] * len(counts) if etype == "suggestion" else None
+        half_life = HALF_LIFE_DAYS * _DAY
         for i, k in enumerate(counts):
             if not k:
                 continue
@@ -1609,6 +1614,8 @@ class _Seeder:
                 v_value.append(value)
                 v_t.append(t)
                 score += value
+                if weights is not None:
+                    weights[i] += 0.5 ** ((T - t) / half_life)
             scores[i] = score
         return scores
 
@@ -1789,7 +1796,7 @@ class _Seeder:
                 "status": s["status"], "status_changed_at": self.ts(s["changed"]),
                 "response": s["response"],
                 "duplicate_of_id": s["dup_of"] + 1 if s["dup_of"] is not None else None,
-                "vote_count": s["votes"], "comment_count": s["comments"],
+                "vote_count": s["votes"], "trend": s["trend"], "comment_count": s["comments"],
                 "visibility": "visible", "flag_count": s["flags"],
                 "created_at": self.ts(s["t"])})
             for frm, to, by, t, reason in s["changes"]:

@@ -12,9 +12,22 @@ import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import DateTime, Float, and_, case, cast, delete, func, literal, or_, select, update
+from sqlalchemy import (
+    DateTime,
+    Float,
+    and_,
+    bindparam,
+    case,
+    cast,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -207,14 +220,27 @@ def trending_weight(session: Session, created_at, now: datetime):
     return func.power(literal(0.5, Float), age / float(HALF_LIFE_DAYS))
 
 
-def _trending(session: Session, now: datetime):
-    weight = trending_weight(session, Vote.created_at, now)
-    return (select(Vote.entity_id.label("sid"), func.sum(weight).label("trend"))
-            .where(Vote.entity_type == "suggestion", Vote.value == 1, Vote.created_at <= now,
-                   # A vote older than 20 half-lives weighs under a millionth of a new one:
-                   # left out, so trending reads the recent votes (an index range), not all.
-                   Vote.created_at > now - timedelta(days=20 * HALF_LIFE_DAYS))
-            .group_by(Vote.entity_id).subquery())
+TREND_EPOCH = datetime(2000, 1, 1)  # the origin of Suggestion.trend, in days
+
+
+def _days(at: datetime) -> float:
+    return (at - TREND_EPOCH).total_seconds() / 86400.0
+
+
+def trend_key(weight: float | None, now: datetime) -> float:
+    """Suggestion.trend for votes that weigh `weight` at `now` (0 when there are none).
+
+    The day on which one fresh vote would weigh as much: every vote halves on the same clock,
+    so this orders suggestions exactly as their present weight does, at any moment.
+    """
+    if not weight or weight <= 0:
+        return 0.0
+    return _days(now) + HALF_LIFE_DAYS * math.log2(weight)
+
+
+def trend_weight(key: float, now: datetime) -> float:
+    """What a suggestion's votes weigh at `now`: each counts 0.5 ** (age / HALF_LIFE_DAYS)."""
+    return 0.0 if key <= 0 else 2.0 ** ((key - _days(now)) / HALF_LIFE_DAYS)
 
 
 @dataclass(frozen=True)
@@ -230,9 +256,10 @@ class Card:
     vote_count: int
     comment_count: int
     created_at: datetime
-    sort_value: object  # what the list is ordered by: votes, trend, time or comments
+    sort_value: object  # what the list is ordered by: votes, trend key, time or comments
     voted: bool
     mine: bool
+    trend: float  # what its votes weigh now (each halves every HALF_LIFE_DAYS)
 
     @property
     def cursor(self) -> tuple[object, int]:
@@ -246,28 +273,24 @@ def listing(session: Session, *, actor: Actor, sort: str = "top", status: str | 
     """A page of suggestions, ranked by `sort` (see SORTS); keyset pages via `after`.
 
     status None lists every status but duplicates; "open" the ones still taking votes.
-    For trending, pass the same `now` for every page so the order holds still.
+    `now` is the moment trend weights are shown for; the trending order itself holds still.
     """
     _member(actor)
     if sort not in SORTS:
         raise ValidationError("sort", "Sort by top, trending, newest or most discussed.")
     now = now or utcnow()
-    trend = _trending(session, now) if sort == "trending" else None
     key = {"top": Suggestion.vote_count, "newest": Suggestion.created_at,
-           "discussed": Suggestion.comment_count,
-           "trending": func.coalesce(trend.c.trend, 0.0) if trend is not None else None}[sort]
+           "discussed": Suggestion.comment_count, "trending": Suggestion.trend}[sort]
     voted = select(Vote.id).where(Vote.user_id == actor.id, Vote.entity_type == "suggestion",
                                   Vote.entity_id == Suggestion.id).exists()
     q = (select(Suggestion.id, Suggestion.title, Suggestion.category, Suggestion.kind,
                 Suggestion.status, Site.name.label("site"), User.name.label("author"),
                 User.username, Suggestion.vote_count, Suggestion.comment_count,
                 Suggestion.created_at, key.label("sort_value"), Suggestion.author_id,
-                voted.label("voted"))
+                Suggestion.trend, voted.label("voted"))
          .join(User, User.id == Suggestion.author_id)
          .outerjoin(Site, Site.id == Suggestion.site_id)
          .where(Suggestion.visibility == "visible"))
-    if trend is not None:
-        q = q.outerjoin(trend, trend.c.sid == Suggestion.id)
     if status is None:
         q = q.where(Suggestion.status != "duplicate")
     elif status == "open":
@@ -284,16 +307,12 @@ def listing(session: Session, *, actor: Actor, sort: str = "top", status: str | 
         q = q.where(Suggestion.author_id == author_id)
     if after is not None:
         value, last_id = after
-        if sort == "trending":
-            q = q.where(or_(key < float(value) - _EPS, and_(
-                func.abs(key - float(value)) <= _EPS, Suggestion.id < last_id)))
-        else:
-            q = q.where(or_(key < value, and_(key == value, Suggestion.id < last_id)))
+        q = q.where(or_(key < value, and_(key == value, Suggestion.id < last_id)))
     rows = session.execute(q.order_by(key.desc(), Suggestion.id.desc()).limit(limit)).all()
     return [Card(r.id, r.title, r.category, r.kind, r.status, r.site, r.author, r.username,
-                 r.vote_count, r.comment_count, r.created_at,
-                 float(r.sort_value or 0) if sort == "trending" else r.sort_value,
-                 bool(r.voted), r.author_id == actor.id) for r in rows]
+                 r.vote_count, r.comment_count, r.created_at, r.sort_value,
+                 bool(r.voted), r.author_id == actor.id, trend_weight(r.trend, now))
+            for r in rows]
 
 
 # --- one suggestion ---------------------------------------------------------------------------
@@ -395,8 +414,29 @@ def timeline(session: Session, *, actor: Actor, suggestion_id: int) -> list[Time
 
 
 def _recount_votes(session: Session, s: Suggestion) -> None:
-    s.vote_count = session.scalar(select(func.count()).select_from(Vote).where(
-        Vote.entity_type == "suggestion", Vote.entity_id == s.id)) or 0
+    """vote_count and trend from the suggestion's votes (one indexed read of its votes)."""
+    now = utcnow()
+    n, weight = session.execute(
+        select(func.count(), func.sum(trending_weight(session, Vote.created_at, now)))
+        .where(Vote.entity_type == "suggestion", Vote.entity_id == s.id)).one()
+    s.vote_count, s.trend = n or 0, trend_key(weight, now)
+
+
+def refresh_trends(session: Session, *, now: datetime | None = None) -> int:
+    """Recompute every suggestion's vote_count and trend from the votes (seeding, repairs)."""
+    now = now or utcnow()
+    weight = trending_weight(session, Vote.created_at, now)
+    totals = {sid: (n, w) for sid, n, w in session.execute(
+        select(Vote.entity_id, func.count(), func.sum(weight))
+        .where(Vote.entity_type == "suggestion").group_by(Vote.entity_id))}
+    ids = session.scalars(select(Suggestion.id)).all()
+    rows = [{"sid": i, "n": totals.get(i, (0, None))[0],
+             "t": trend_key(totals.get(i, (0, None))[1], now)} for i in ids]
+    if rows:
+        session.execute(update(Suggestion.__table__).where(
+            Suggestion.__table__.c.id == bindparam("sid")).values(
+            vote_count=bindparam("n"), trend=bindparam("t")), rows)
+    return len(rows)
 
 
 def vote(session: Session, *, actor: Actor, suggestion_id: int, on: bool = True) -> int:

@@ -1,9 +1,12 @@
 """Suggestion box rules: submitting, votes, comments, follows, ranking, the status machine,
 decline reasons, duplicate merges, waiting times, prioritising and who may do what."""
 
+import itertools
 from datetime import datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as hst
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -231,6 +234,8 @@ def _planted(db, people):
             s.get(Suggestion, sid).vote_count = n
             s.get(Suggestion, sid).created_at = NOW - timedelta(days=age)
         s.get(Suggestion, mid).comment_count = 4
+        s.flush()
+        suggestions.refresh_trends(s)  # votes written directly: bring the trend keys along
     return old, fresh, mid
 
 
@@ -243,13 +248,64 @@ def test_trending_weights_votes_by_recency(db, people):
         newest = suggestions.listing(s, actor=lena, sort="newest", now=NOW)
         discussed = suggestions.listing(s, actor=lena, sort="discussed", now=NOW)
     assert [c.id for c in trending] == [fresh, mid, old]
-    scores = {c.id: c.sort_value for c in trending}
+    scores = {c.id: c.trend for c in trending}
     assert scores[fresh] == pytest.approx(3.0)
     assert scores[mid] == pytest.approx(2.5)  # 5 votes, one half-life old
     assert scores[old] == pytest.approx(10 * 0.5 ** (60 / 14))
     assert [c.id for c in top] == [old, mid, fresh]
     assert [c.id for c in newest] == [fresh, mid, old]
     assert discussed[0].id == mid
+
+
+def _trend_from_scratch(db, sid) -> float:
+    now = datetime(2030, 1, 1)  # any moment gives the same key
+    with db.read() as s:
+        times = s.scalars(select(Vote.created_at).where(Vote.entity_type == "suggestion",
+                                                         Vote.entity_id == sid)).all()
+    weight = sum(0.5 ** ((now - t).total_seconds() / 86400 / suggestions.HALF_LIFE_DAYS)
+                 for t in times)
+    return suggestions.trend_key(weight, now)
+
+
+def test_trend_key_is_kept_through_votes_retractions_and_merges(db, people):
+    lena, tomas, lars = people["learner"], people["trainer"], people["leader"]
+    a_id = submit(db, tomas, title="Electronic checklist for line clearance",
+                  description="Replace the paper line clearance form with a tablet app.")
+    b_id = submit(db, lena)
+    crowd_ = crowd(db, 5)
+    assert get(db, a_id).trend == 0.0  # no votes yet: below every suggestion with votes
+    for v in crowd_[:3]:
+        vote(db, v, b_id)
+    vote(db, crowd_[3], a_id)
+    vote(db, crowd_[4], b_id)
+    vote(db, crowd_[4], b_id, on=False)
+    for sid in (a_id, b_id):
+        assert get(db, sid).trend == pytest.approx(_trend_from_scratch(db, sid), abs=1e-6)
+    assert get(db, b_id).trend > get(db, a_id).trend > 0  # three recent votes beat one
+    with db.write() as s:
+        suggestions.merge_duplicate(s, actor=lars, suggestion_id=b_id, original_id=a_id)
+    assert get(db, a_id).trend == pytest.approx(_trend_from_scratch(db, a_id), abs=1e-6)
+    assert get(db, b_id).trend == 0.0
+    with db.read() as s:
+        first = suggestions.listing(s, actor=lena, sort="trending")[0]
+    assert (first.id, first.vote_count) == (a_id, 4)
+    assert first.trend == pytest.approx(4.0, rel=1e-3)  # four votes cast moments ago
+
+
+@given(ages=hst.lists(hst.lists(hst.floats(0, 400), max_size=6), min_size=2, max_size=6),
+       later=hst.floats(0, 100))
+def test_trend_keys_order_suggestions_as_their_weights_do_at_any_moment(ages, later):
+    now = datetime(2026, 6, 1)
+    half = suggestions.HALF_LIFE_DAYS
+    weights = [sum(0.5 ** (a / half) for a in votes) for votes in ages]
+    keys = [suggestions.trend_key(w, now) for w in weights]
+    then = now + timedelta(days=later)
+    for w, k in zip(weights, keys, strict=True):
+        # Read back later, a key gives the same votes' weight then: each halved on schedule.
+        assert suggestions.trend_weight(k, then) == pytest.approx(w * 0.5 ** (later / half))
+    for (w1, k1), (w2, k2) in itertools.combinations(zip(weights, keys, strict=True), 2):
+        if abs(w1 - w2) > 1e-9 * max(w1, w2, 1e-300):
+            assert (w1 < w2) == (k1 < k2)
 
 
 @pytest.mark.parametrize("sort", list(suggestions.SORTS))
