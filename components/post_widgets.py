@@ -567,6 +567,10 @@ def _answer_form(db, actor: Actor, d: qa.QuestionDetail) -> None:
 # --- comments -------------------------------------------------------------------------------
 
 
+_REPLY_INDENT = ("<style>[class*='st-key-comment-'][class*='-depth1']{padding-left:2.5rem}"
+                 "[class*='st-key-comment-'][class*='-depth2']{padding-left:5rem}</style>")
+
+
 def comments_block(d: qa.QuestionDetail, post: qa.Post, actor: Actor) -> None:
     items = d.comments.get((post.kind, post.id), [])
     children: dict[int | None, list[qa.CommentView]] = {}
@@ -575,21 +579,23 @@ def comments_block(d: qa.QuestionDetail, post: qa.Post, actor: Actor) -> None:
                             []).append(c)
 
     def draw(c: qa.CommentView, depth: int) -> None:
-        with st.container(key=f"comment-{c.id}"):
-            body = st.columns([depth, 14])[1] if depth else st.container()
-            with body:
-                status_note(c.status, "comment")
-                markdown.show(c.body)
-                meta, flag_col = st.columns([6, 1])
-                meta.caption(f"{'↳ ' if depth else ''}{plain(c.author)}, {ago(c.created_at)}")
-                if c.author_id != actor.id:
-                    flag_col.button("Flag", key=f"flag-comment-{c.id}", type="tertiary",
-                                    on_click=open_dialog, args=("flag", "comment", c.id))
+        # Five elements a comment (a busy question shows dozens): replies are indented by
+        # the style below, keyed on the container, rather than by a row of columns.
+        with st.container(key=f"comment-{c.id}-depth{depth}"):
+            status_note(c.status, "comment")
+            markdown.show(c.body)
+            meta = st.container(horizontal=True, vertical_alignment="center", gap="small")
+            meta.caption(f"{'↳ ' if depth else ''}{plain(c.author)}, {ago(c.created_at)}")
+            if c.author_id != actor.id:
+                meta.button("Flag", key=f"flag-comment-{c.id}", type="tertiary",
+                            on_click=open_dialog, args=("flag", "comment", c.id))
         for child in children.get(c.id, []):
             draw(child, min(depth + 1, 2))
 
     if items:
         st.divider()
+    if len(children) > 1:  # some comments are replies: indent them (fixed app CSS only)
+        st.html(_REPLY_INDENT)
     for c in children.get(None, []):
         draw(c, 0)
     key = (post.kind, post.id)

@@ -47,7 +47,7 @@ COMMENT_MIN, COMMENT_MAX = 2, 1_000
 MAX_TAGS = 5
 SORTS = ("newest", "active", "top", "unanswered")
 PAGE_SIZE = 20
-ANSWER_PAGE = 20  # answers shown at first on a question page, and added per "more"
+ANSWER_PAGE = 10  # answers shown at first on a question page, and added per "more"
 _TAG = re.compile(r"^[^\W_](?:[\w.-]{0,38}[^\W_])?$")
 _MENTION = re.compile(r"(?<![\w@/.])@([A-Za-z0-9][A-Za-z0-9._-]{1,63})")
 
@@ -783,8 +783,13 @@ def question_detail(session: Session, *, actor: Actor, question_id: int,
                                             Vote.entity_type == "answer",
                                             Vote.entity_id == Answer.id).scalar_subquery())
     answers_q = (select(Answer, User.name, answer_vote).join(User, User.id == Answer.author_id)
-                 .where(Answer.question_id == q.id, _seen_by(actor, Answer)).order_by(*order))
-    answers = session.execute(answers_q if limit is None else answers_q.limit(limit)).all()
+                 .order_by(*order))
+    page = select(Answer.id).where(Answer.question_id == q.id, _seen_by(actor, Answer))
+    if limit is not None:
+        # Rank the question's answers on the narrow columns first, then read the bodies, names
+        # and votes of the page only: a question with a thousand answers reads ten of them.
+        page = page.order_by(*order).limit(limit)
+    answers = session.execute(answers_q.where(Answer.id.in_(page))).all()
     answer_ids = [a.id for a, _, _ in answers]
     on = or_((Comment.entity_type == "question") & (Comment.entity_id == q.id),
              (Comment.entity_type == "answer") & Comment.entity_id.in_(answer_ids))
