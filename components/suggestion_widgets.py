@@ -121,9 +121,12 @@ def browse(actor: Actor, site_names: dict[int, str]) -> None:
 
 
 def card(actor: Actor, c: sg.Card) -> None:
-    with st.container(border=True):
-        left, mid, right = st.columns([1, 8, 2], vertical_alignment="center")
-        left.markdown(f"#### {c.vote_count}\n:gray[{'vote' if c.vote_count == 1 else 'votes'}]")
+    # One bordered row (votes, title and facts, vote button): six elements a card, where a
+    # row of columns took nine; a page shows twenty cards.
+    with st.container(border=True, horizontal=True, vertical_alignment="center", gap="medium"):
+        st.markdown(f"#### {c.vote_count}\n:gray[{'vote' if c.vote_count == 1 else 'votes'}]",
+                    width=64)
+        mid = st.container(width="stretch", gap=None)
         if mid.button(f"**{plain(c.title)}**", key=f"sg-open-{c.id}", type="tertiary"):
             open_suggestion(c.id)
         facts = [c.category, sg.KIND_LABEL[c.kind], c.site or "All sites", f"by {c.author}",
@@ -132,9 +135,9 @@ def card(actor: Actor, c: sg.Card) -> None:
         mid.caption(f":{COLOR[c.status]}-badge[{sg.STATUS_LABEL[c.status]}] "
                     + " · ".join(plain(f) for f in facts))
         if c.mine:
-            right.caption("Your suggestion")
+            st.caption("Your suggestion", width="content")
         elif c.status in sg.OPEN:
-            _vote_button(actor, c.id, c.voted, right, key=f"sg-vote-{c.id}")
+            _vote_button(actor, c.id, c.voted, st, key=f"sg-vote-{c.id}")
 
 
 def _vote_button(actor: Actor, sid: int, voted: bool, where, *, key: str) -> None:
