@@ -767,14 +767,14 @@ def queue_item(item: moderation.QueueItem, actor: Actor) -> None:
         status = {"hidden_pending_review": ("hidden pending review", "orange"),
                   "visible": ("visible", "green"), "hidden": ("hidden", "gray"),
                   "deleted": ("deleted", "red")}.get(item.status, (item.status, "gray"))
-        bar = st.container(horizontal=True, gap="small")
         label = item.entity_type.capitalize()
         if item.entity_type == "comment" and item.context:
             label += f" on a {item.context[0]}"
-        bar.badge(label, color="blue")
-        bar.badge(status[0], color=status[1])
-        bar.badge(plural(item.open_flags, "flag"), icon=":material/flag:", color="red")
-        bar.caption(f"by {plain(item.author)} · first flagged {ago(item.first_flagged_at)}")
+        # One line of badges and facts (one element, not a row of five): ten items a page.
+        st.markdown(f":blue-badge[{label}] :{status[1]}-badge[{status[0]}] "
+                    f":red-badge[:material/flag: {plural(item.open_flags, 'flag')}] "
+                    f":gray[by {plain(item.author)} · first flagged "
+                    f"{ago(item.first_flagged_at)}]")
         if item.title:
             st.markdown(f"**{plain(item.title)}**")
         with st.container(border=True, height="content"):
@@ -786,12 +786,10 @@ def queue_item(item: moderation.QueueItem, actor: Actor) -> None:
             link(where[0], "Read it in context", where[1], icon=":material/open_in_new:")
         form = f"decide-{key}"
         with st.form(form):
-            c1, c2 = st.columns([2, 3])
-            decision = c1.radio("Decision", list(DECISION_LABELS), horizontal=True, index=None,
+            decision = st.radio("Decision", list(DECISION_LABELS), horizontal=True, index=None,
                                 format_func=DECISION_LABELS.get, key=f"{form}-decision")
-            with c1:
-                forms.field_error(form, "decision")
-            reason = c2.text_input("Reason (the author is told; kept in the audit trail)",
+            forms.field_error(form, "decision")
+            reason = st.text_input("Reason (the author is told; kept in the audit trail)",
                                    key=f"{form}-reason", max_chars=500)
             forms.field_error(form, "reason")
             done = st.form_submit_button("Record decision", type="primary")
