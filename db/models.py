@@ -348,6 +348,9 @@ class Question(Base):
     # Kept in step with votes/answers in the same transaction, so lists need no aggregation.
     score: Mapped[int] = mapped_column(Integer, default=0)
     answer_count: Mapped[int] = mapped_column(Integer, default=0)
+    # When its first visible answer came, kept with answer_count (db/qa.py, db/moderation.py):
+    # time to first answer over two years without a subquery per question.
+    first_answer_at: Mapped[datetime | None] = mapped_column(DateTime)
     accepted_answer_id: Mapped[int | None] = mapped_column(
         ForeignKey("answers.id", use_alter=True)
     )

@@ -297,6 +297,16 @@ def ask(session: Session, *, actor: Actor, title: str, body: str, tags: Iterable
     return q.id
 
 
+def recount_answers(session: Session) -> None:
+    """Every question's answer_count and first_answer_at from its visible answers (answers
+    written straight into the table: imports, repairs, planted test data)."""
+    visible = (Answer.question_id == Question.id) & (Answer.status == "visible")
+    session.execute(update(Question).values(
+        answer_count=select(func.count()).where(visible).scalar_subquery(),
+        first_answer_at=select(func.min(Answer.created_at)).where(visible).scalar_subquery())
+        .execution_options(synchronize_session=False))
+
+
 def answer(session: Session, *, actor: Actor, question_id: int, body: str) -> int:
     """Post an answer; the asker and everyone following the question are told."""
     _member(actor)
@@ -308,6 +318,7 @@ def answer(session: Session, *, actor: Actor, question_id: int, body: str) -> in
                is_accepted=False, status="visible", flag_count=0)
     session.add(a)
     q.answer_count = Question.answer_count + 1
+    q.first_answer_at = func.coalesce(Question.first_answer_at, now)
     q.last_activity_at = now
     session.flush()
     if actor.id != q.author_id:

@@ -1733,6 +1733,8 @@ class _Seeder:
                 "created_at": self.ts(t), "last_activity_at": self.ts(self.q_last[i]),
                 "edited_at": None, "score": self.q_score[i],
                 "answer_count": len(self.q_answers[i]),
+                "first_answer_at": (self.ts(min(self.a_time[j] for j in self.q_answers[i]))
+                                    if self.q_answers[i] else None),
                 "accepted_answer_id": acc + 1 if with_accepted and acc >= 0 else None,
                 "status": "visible", "flag_count": self.q_flags[i]})
             for tg in dict.fromkeys(tags):

@@ -389,6 +389,41 @@ def test_keeping_a_reported_answer_restores_the_answer_count(db, people, flagger
         assert row.answer_count == 1
 
 
+def test_first_answer_time_follows_the_visible_answers(db, people, flaggers):
+    # Time to first answer reads the kept time: it must follow answers hidden and kept.
+    qid = ask(db, people["learner"])
+
+    def first() -> object:
+        with db.read() as s:
+            return s.get(Question, qid).first_answer_at
+
+    assert first() is None
+    with db.write() as s:
+        early = qa.answer(s, actor=people["trainer"], question_id=qid, body="Use template 42.")
+    with db.write() as s:
+        qa.answer(s, actor=people["trainer2"], question_id=qid, body="Template 42, rev. B.")
+    with db.read() as s:
+        at = {a.id: a.created_at for a in s.scalars(select(Answer).where(
+            Answer.question_id == qid))}
+    later = max(at, key=at.get)
+    assert first() == at[early]  # the second answer leaves it alone
+    for f in flaggers[:3]:
+        flag(db, f, "answer", early)
+    assert first() == at[later]  # the first one is hidden pending review
+    with db.write() as s:
+        moderation.decide(s, actor=people["leader"], entity_type="answer", entity_id=later,
+                          decision="delete", reason="Wrong revision")
+    assert first() is None  # no visible answer left: unanswered again
+    with db.write() as s:
+        moderation.decide(s, actor=people["leader"], entity_type="answer", entity_id=early,
+                          decision="keep", reason="The answer is correct")
+    assert first() == at[early]
+    with db.write() as s:  # a repair from the answers gives the same
+        s.execute(update(Question).values(first_answer_at=None, answer_count=0))
+        qa.recount_answers(s)
+    assert first() == at[early]
+
+
 # --- lesson comments follow the same rules ------------------------------------------------
 
 
