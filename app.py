@@ -29,7 +29,8 @@ def _sign_in_page() -> None:
         # No st.rerun() here: it would cut off the script before the cookie component reaches
         # the browser. The component reruns the app once the cookie is set.
         st.success("Signed in. Opening your workspace ...")
-        auth.keep_cookie()  # a second component setting the same cookie, in case one is lost
+        # Not a second cookie component here: its rerun, arriving after the first one's, wiped
+        # the badge toast of the page that had just opened (seen in CI).
         st.session_state["_opening"] = False
         _open_workspace()
 
