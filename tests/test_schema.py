@@ -26,7 +26,7 @@ def test_tracker_pages_are_read_in_the_order_of_their_index(db):
     # that the migration made this one, and that the tracker's query is planned on it.
     from datetime import date
 
-    from sqlalchemy import select
+    from sqlalchemy import literal_column, select
 
     from db import regulatory
     from db.models import Submission
@@ -40,7 +40,7 @@ def test_tracker_pages_are_read_in_the_order_of_their_index(db):
                                    "WHERE tablename = 'submissions'")).all()
         assert "ix_submissions_tracker" in names
         if db.is_sqlite:
-            key = regulatory.literal_column(regulatory.TRACKER_ORDER)
+            key = literal_column(regulatory.TRACKER_ORDER)
             q = (select(Submission.id).where(key >= date(2026, 1, 1))
                  .order_by(key.desc(), Submission.id.desc()).limit(25))
             sql = str(q.compile(db.engine, compile_kwargs={"literal_binds": True}))
