@@ -15,6 +15,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 
 from db import audit, content, gamification, points, seed
 from db import demo_text as txt
@@ -554,3 +555,39 @@ def test_ids_continue_after_the_seed(demo):
             "INSERT INTO votes (user_id, entity_type, entity_id, recipient_id, value, created_at)"
             " VALUES (1, 'question', 999999999, 2, 1, CURRENT_TIMESTAMP) RETURNING id")).scalar()
         assert vote_id == demo[1]["votes"] + 1
+
+
+def test_schema_equals_the_models_after_the_bulk_load(demo):
+    """Foreign keys (dropped for the load on PostgreSQL) and everything else came back."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from db.search import include_name
+
+    with demo[0].engine.connect() as conn:
+        ctx = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_name": include_name})
+        assert compare_metadata(ctx, Base.metadata) == []
+
+
+def test_foreign_keys_hold_after_the_bulk_load(demo):
+    with demo[0].read() as session, pytest.raises(IntegrityError):  # rolled back afterwards
+        session.execute(text(
+            "INSERT INTO votes (user_id, entity_type, entity_id, recipient_id, value, created_at)"
+            " VALUES (999999999, 'question', 1, 2, 1, CURRENT_TIMESTAMP)"))
+
+
+def test_search_finds_seeded_questions_and_new_answers(demo):
+    """The search index was built after the load, and its triggers are on again."""
+    from db import search
+
+    db = demo[0]
+    with db.read() as session:
+        qid, title = session.execute(text(
+            "SELECT id, title FROM questions ORDER BY id LIMIT 1")).one()
+        assert qid in {h.question_id for h in search.search(session, query=title, limit=100)}
+        session.execute(text(
+            "INSERT INTO answers (question_id, body, author_id, created_at, score, is_accepted,"
+            " status, flag_count) VALUES (:q, 'Xylophonically sterilised', 1,"
+            " CURRENT_TIMESTAMP, 0, false, 'visible', 0)"), {"q": qid})
+        assert [h.question_id for h in search.search(session, query="xylophonically")] == [qid]
