@@ -76,7 +76,7 @@ SETTING_KEYS = ("points", "fair_play", VOIDED_RINGS_KEY)
 def settings(session: Session) -> dict[str, object]:
     """The admins' overrides that points depend on, read in one statement (absent: defaults)."""
     return dict(session.execute(
-        select(Setting.key, Setting.value).where(Setting.key.in_(SETTING_KEYS))).tuples().all())
+        select(Setting.key, Setting.value).where(Setting.key.in_(SETTING_KEYS))).all())
 
 
 def value_of(session: Session, action: str, overrides: dict | None = None) -> int:

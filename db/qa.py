@@ -719,7 +719,7 @@ def tags(session: Session) -> list[tuple[str, int]]:
         select(Tag.name, func.count()).join(QuestionTag, QuestionTag.tag_id == Tag.id)
         .where(QuestionTag.question_id.in_(
             select(Question.id).where(Question.status != "visible")))
-        .group_by(Tag.name)).tuples().all())
+        .group_by(Tag.name)).all())
     counted = [(name, n - unseen.get(name, 0)) for name, n in totals]
     return sorted(counted, key=lambda t: (-t[1], t[0]))
 

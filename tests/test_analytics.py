@@ -540,3 +540,16 @@ def test_shared_frames_are_bounded_per_kind(db, people):
     assert kinds.count("help") == analytics._KEEP["help"] == 8
     assert kinds.count("people_active") == 12  # under its bound of 16: all kept
     assert [key[2].start.day for key in analytics._KEPT if key[0] == "help"] == list(range(5, 13))
+
+
+def test_integer_rows_reads_every_row_as_integers_on_both_engines(db, people, org):
+    """The help pairs and per-person totals come through this (one text on SQLite)."""
+    from db.models import User
+
+    with db.read() as s:
+        q = select(User.id, User.id * 2 - 1000).where(User.id > 0)
+        expected = sorted(tuple(r) for r in s.execute(q))
+        got = analytics.integer_rows(s, q, 2)
+        assert got.dtype.kind == "i" and got.shape == (len(expected), 2)
+        assert sorted(map(tuple, got.tolist())) == expected  # negative numbers too
+        assert analytics.integer_rows(s, q.where(User.id < 0), 2).shape == (0, 2)
