@@ -202,7 +202,9 @@ def _rendered(name: str, scope: tuple, _df: pd.DataFrame, _build: Callable,
               _options: dict) -> tuple[dict, str]:
     """The chart's Vega-Lite spec and its CSV, made once per chart, filter and data version:
     building and validating an Altair chart costs 50-200 ms, more than a cached rerun."""
-    spec = _build(_df, **_options).to_dict()
+    # Not validated against the Vega-Lite schema here (a third of the time): every chart
+    # builder's output is validated in tests/test_charts.py.
+    spec = _build(_df, **_options).to_dict(validate=False)
     # Altair's default theme fixes a 300 px width; Streamlit sizes the chart instead.
     view = spec.get("config", {}).get("view", {})
     view.pop("continuousWidth", None)
