@@ -264,15 +264,16 @@ def data_version(session: Session) -> str:
 
 def _range_rows(f: Filters, *columns: str):
     """activity_periods rows that cover the range exactly once per person and day: whole
-    months from month rows, the loose days around them from day rows (summaries.cover)."""
+    months from month rows, whole weeks around them from week rows, the loose days left from
+    day rows (summaries.cover)."""
     a = ActivityPeriod
-    months, days = summaries.cover(f.start, f.end)
+    months, weeks, days = summaries.cover(f.start, f.end)
     cols = [getattr(a, c) for c in ("user_id", *columns)]
     parts = []
     if months:
         parts.append(select(*cols).where(a.grain == "month", a.period.between(*months)))
-    parts += [select(*cols).where(a.grain == "day", a.period.between(lo, hi))
-              for lo, hi in days]
+    parts += [select(*cols).where(a.grain == grain, a.period.between(lo, hi))
+              for grain, spans in (("week", weeks), ("day", days)) for lo, hi in spans]
     if f.sites:
         parts = [q.where(a.site_id.in_(f.sites)) for q in parts]
     return (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
@@ -403,7 +404,7 @@ def contributor_mix(session: Session, *, actor: Actor, filters: Filters) -> pd.D
     """
     check_access(actor)
     f = filters
-    months, days = summaries.cover(f.start, f.end)
+    months, weeks, days = summaries.cover(f.start, f.end)
     c, a = ActivityCount, ActivityPeriod
     active: dict[str, tuple[int, int]] = {}
     if months:  # whole months: the counts kept per month and site
@@ -412,18 +413,20 @@ def contributor_mix(session: Session, *, actor: Actor, filters: Filters) -> pd.D
         if f.sites:
             q = q.where(c.site_id.in_(f.sites))
         active |= {m: (int(n), int(p or 0)) for m, n, p in session.execute(q)}
-    if days:  # the loose days of a month cut by the range: its people on those days
+    if weeks or days:  # a month cut by the range: its people on the weeks and days inside
         month = func.substr(a.period, 1, 7, type_=String) + "-01"
         parts = []
-        for lo, hi in days:
-            part = (select(month.label("month"), a.user_id,
-                           func.max(case((a.posts > 0, 1), else_=0)).label("posted"))
-                    .where(a.grain == "day", a.period.between(lo, hi))
-                    .group_by(month, a.user_id))
+        for grain, lo, hi in [("week", *w) for w in weeks] + [("day", *d) for d in days]:
+            part = (select(month.label("month"), a.user_id.label("user_id"),
+                           case((a.posts > 0, 1), else_=0).label("posted"))
+                    .where(a.grain == grain, a.period.between(lo, hi)))
             if f.sites:
                 part = part.where(a.site_id.in_(f.sites))
             parts.append(part)
-        per = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+        rows = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+        # A person in a week and on a loose day of the same month counts once.
+        per = (select(rows.c.month, func.max(rows.c.posted).label("posted"))
+               .group_by(rows.c.month, rows.c.user_id).subquery())
         active |= {m: (int(n), int(p or 0)) for m, n, p in session.execute(
             select(per.c.month, func.count(), func.sum(per.c.posted)).group_by(per.c.month))}
     fp = FirstPost

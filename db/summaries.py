@@ -102,24 +102,49 @@ def last_day(grain: str, day: date) -> date:
     return day
 
 
-def cover(start: date, end: date) -> tuple[tuple[str, str] | None, list[tuple[str, str]]]:
-    """Split the days start..end into whole months and the loose days around them.
+Span = tuple[str, str]  # first and last period or day, as 'YYYY-MM-DD'
 
-    Returns (months, days): months as the (first, last) month period to read from month rows
-    (or None), days as (first, last) day ranges to read from day rows. The parts do not
-    overlap, so sums over them are exact, and a long range reads a few rows per person.
+
+def cover(start: date, end: date) -> tuple[Span | None, list[Span], list[Span]]:
+    """Split the days start..end into whole months, whole weeks and the loose days left.
+
+    Returns (months, weeks, days): months as the (first, last) month period to read from
+    month rows (or None); weeks as (first, last) week periods (Mondays) to read from week
+    rows; days as (first, last) day ranges to read from day rows. The parts do not overlap,
+    so sums over them are exact; no week crosses into another month, so each part falls in
+    one month; a long range reads a few rows per person, and under two weeks of loose days at
+    each end.
     """
     first_month = start if start.day == 1 else last_day("month", start) + timedelta(days=1)
     last_month = end if last_day("month", end) == end else first_day("month", end) - \
         timedelta(days=1)
     if first_month > last_month:
-        return None, [(start.isoformat(), end.isoformat())]
-    days = []
-    if start < first_month:
-        days.append((start.isoformat(), (first_month - timedelta(days=1)).isoformat()))
-    if last_month < end:
-        days.append(((last_month + timedelta(days=1)).isoformat(), end.isoformat()))
-    return (first_month.isoformat(), first_day("month", last_month).isoformat()), days
+        months, spans = None, []
+        day = start  # the range within one month, or across one month's end
+        while day <= end:
+            spans.append((day, min(end, last_day("month", day))))
+            day = spans[-1][1] + timedelta(days=1)
+    else:
+        months = (first_month.isoformat(), first_day("month", last_month).isoformat())
+        spans = []
+        if start < first_month:
+            spans.append((start, first_month - timedelta(days=1)))
+        if last_month < end:
+            spans.append((last_month + timedelta(days=1), end))
+    weeks: list[Span] = []
+    days: list[Span] = []
+    for lo, hi in spans:
+        monday = lo + timedelta(days=(7 - lo.weekday()) % 7)  # first week wholly inside
+        sunday = hi - timedelta(days=(hi.weekday() + 1) % 7)  # last day of the last one
+        if monday + timedelta(days=6) > sunday:
+            days.append((lo.isoformat(), hi.isoformat()))
+            continue
+        weeks.append((monday.isoformat(), (sunday - timedelta(days=6)).isoformat()))
+        if lo < monday:
+            days.append((lo.isoformat(), (monday - timedelta(days=1)).isoformat()))
+        if sunday < hi:
+            days.append(((sunday + timedelta(days=1)).isoformat(), hi.isoformat()))
+    return months, weeks, days
 
 
 def _insert(session: Session, table):

@@ -160,7 +160,7 @@ def test_summaries_equal_counting_the_raw_events(sqlite_org, first, later, start
 @given(start=st.dates(date(2024, 1, 1), date(2027, 12, 31)), length=st.integers(0, 900))
 def test_the_cover_holds_every_day_of_the_range_once(start, length):
     end = start + timedelta(days=length)
-    months, days = summaries.cover(start, end)
+    months, weeks, days = summaries.cover(start, end)
     covered = []
     if months:
         m = date.fromisoformat(months[0])
@@ -169,11 +169,17 @@ def test_the_cover_holds_every_day_of_the_range_once(start, length):
             last = summaries.last_day("month", m)
             covered += [m + timedelta(days=i) for i in range((last - m).days + 1)]
             m = last + timedelta(days=1)
+    for lo, hi in weeks:
+        a, b = date.fromisoformat(lo), date.fromisoformat(hi)
+        assert a.weekday() == b.weekday() == 0
+        assert a.month == (b + timedelta(days=6)).month  # no week crosses a month's end
+        covered += [a + timedelta(days=i) for i in range((b - a).days + 7)]
     for lo, hi in days:
         a, b = date.fromisoformat(lo), date.fromisoformat(hi)
+        assert a.month == b.month and (b - a).days < 12  # no whole week left inside
         covered += [a + timedelta(days=i) for i in range((b - a).days + 1)]
     assert sorted(covered) == [start + timedelta(days=i) for i in range(length + 1)]
-    assert len(days) <= 2
+    assert len(days) <= 4
 
 
 def test_refresh_folds_only_new_events_and_says_how_many(db):
