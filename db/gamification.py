@@ -550,15 +550,21 @@ class Ring:
         return min(m.given_inside / m.given if m.given else 0.0 for m in self.members)
 
 
+def vote_pairs(since: datetime, min_votes: int):
+    """Voter, recipient and upvotes since `since`, for pairs with at least `min_votes` (read
+    in the order of ix_votes_voter_recipient, so no sort)."""
+    n = func.count()
+    return (select(Vote.user_id, Vote.recipient_id, n.label("n"))
+            .where(Vote.value == 1, Vote.created_at >= since)
+            .group_by(Vote.user_id, Vote.recipient_id).having(n >= min_votes))
+
+
 def _vote_graph(session: Session, since: datetime, min_votes: int
                 ) -> tuple[nx.DiGraph, dict[int, int]]:
     """Voter -> recipient links with at least `min_votes` upvotes since `since`, and how many
     upvotes each person gave."""
     n = func.count()
-    edges = session.execute(
-        select(Vote.user_id, Vote.recipient_id, n.label("n"))
-        .where(Vote.value == 1, Vote.created_at >= since)
-        .group_by(Vote.user_id, Vote.recipient_id).having(n >= min_votes)).all()
+    edges = session.execute(vote_pairs(since, min_votes)).all()
     graph = nx.DiGraph()
     graph.add_weighted_edges_from((e.user_id, e.recipient_id, e.n) for e in edges)
     given: dict[int, int] = {}

@@ -439,6 +439,8 @@ class Vote(Base):
         Index("ix_votes_recipient_created", "recipient_id", "created_at"),
         Index("ix_votes_created", "created_at"),
         Index("ix_votes_type_created", "entity_type", "created_at", "entity_id", "value"),
+        # Fair play: upvotes grouped by voter and recipient, read from the index alone.
+        Index("ix_votes_voter_recipient", "user_id", "recipient_id", "value", "created_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

@@ -73,3 +73,17 @@ def test_sqlite_connection_settings(tmp_path):
         assert s.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert s.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert s.execute(text("PRAGMA busy_timeout")).scalar() == 30000
+
+
+def test_fair_play_reads_vote_pairs_from_their_index_without_sorting(db):
+    from datetime import datetime
+
+    from db.gamification import vote_pairs
+
+    if not db.is_sqlite:
+        pytest.skip("SQLite's plan; PostgreSQL aggregates by hash")
+    q = vote_pairs(datetime(2026, 1, 1), 3)
+    sql = str(q.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    with db.read() as s:
+        plan = " ".join(r[3] for r in s.execute(text("EXPLAIN QUERY PLAN " + sql)))
+    assert "COVERING INDEX ix_votes_voter_recipient" in plan and "TEMP B-TREE" not in plan
