@@ -33,14 +33,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
-from db import audit, moderation, points
+from db import activity, audit, moderation, points
 from db.actors import Actor, require
 from db.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from db.models import (
     FUNCTIONS,
     PROPOSAL_KINDS,
     SIGNATURE_MEANINGS,
-    ActivityEvent,
     AuditRecord,
     Comment,
     Course,
@@ -737,8 +736,8 @@ def lesson_view(session: Session, *, actor: Actor, lesson_id: int) -> LessonView
 def record_view(session: Session, *, actor: Actor, lesson_id: int) -> None:
     """Note that this person opened the lesson (engagement analytics; not audited)."""
     _signed_in(actor)
-    session.add(ActivityEvent(user_id=actor.id, kind="view", entity_type="lesson",
-                              entity_id=lesson_id, created_at=utcnow()))
+    activity.log(session, user_id=actor.id, kind="view", entity_type="lesson",
+                 entity_id=lesson_id)
 
 
 def course_lessons(session: Session, *, actor: Actor, course_id: int) -> list[LessonRow]:
@@ -1109,8 +1108,8 @@ def propose(session: Session, *, actor: Actor, lesson_id: int, kind: str, body: 
            text=f"{actor.name or actor.username} proposed "
                 f"{'an example for' if kind == 'example' else 'a change to'} “{base.title}”.",
            entity_type="proposal", entity_id=proposal.id, actor_id=actor.id)
-    session.add(ActivityEvent(user_id=actor.id, kind="post", entity_type="proposal",
-                              entity_id=proposal.id, created_at=proposal.created_at))
+    activity.log(session, user_id=actor.id, kind="post", entity_type="proposal",
+                 entity_id=proposal.id, at=proposal.created_at)
     audit.record(session, actor=actor, action="proposal.created", entity_type="proposal",
                  entity_id=proposal.id, after={"lesson": lesson_id, "kind": kind,
                                                "base_revision": base.number, "summary": summary})
@@ -1325,8 +1324,8 @@ def mark_complete(session: Session, *, actor: Actor, lesson_id: int, done: bool 
                                    .where(Course.id == lesson.course_id))
         points.award(session, user_id=actor.id, action="lesson.completed", entity_type="lesson",
                      entity_id=lesson_id, mandatory=bool(mandatory))
-        session.add(ActivityEvent(user_id=actor.id, kind="completion", entity_type="lesson",
-                                  entity_id=lesson_id, created_at=now))
+        activity.log(session, user_id=actor.id, kind="completion", entity_type="lesson",
+                     entity_id=lesson_id, at=now)
     else:  # un-completing takes the points back, so completing again cannot farm them
         points.revoke(session, user_id=actor.id, action="lesson.completed",
                       entity_type="lesson", entity_id=lesson_id, reason="marked not complete")
@@ -1438,8 +1437,8 @@ def add_comment(session: Session, *, actor: Actor, lesson_id: int, body: str,
            entity_type="lesson", entity_id=lesson_id, actor_id=actor.id)
     points.award(session, user_id=actor.id, action="comment.posted", entity_type="comment",
                  entity_id=comment.id)
-    session.add(ActivityEvent(user_id=actor.id, kind="post", entity_type="comment",
-                              entity_id=comment.id, created_at=now))
+    activity.log(session, user_id=actor.id, kind="post", entity_type="comment",
+                 entity_id=comment.id, at=now)
     audit.record(session, actor=actor, action="comment.posted", entity_type="comment",
                  entity_id=comment.id, after={"on": f"lesson:{lesson_id}",
                                               "parent": parent_id})

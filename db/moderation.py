@@ -8,10 +8,24 @@ item only when `visible_to` says so.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, literal, or_, select, true, tuple_, union_all, update
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    bindparam,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    tuple_,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
 
 from db import audit, notify, points
@@ -126,17 +140,14 @@ def check_posting(session: Session, *, actor: Actor, kind: str, text: str,
         session.execute(select(func.pg_advisory_xact_lock(_POSTING_LOCK, actor.id or 0)))
     limits = settings(session)
     now = now or utcnow()
-    since = now - timedelta(hours=1)
     if kind == "question":
         limit, noun = limits["questions_per_hour"], "questions"
-        recent = _count(session, Question, actor.id, since)
     elif kind == "suggestion":
         limit, noun = limits["suggestions_per_hour"], "suggestions"
-        recent = _count(session, Suggestion, actor.id, since)
     else:
         limit, noun = limits["posts_per_hour"], "answers and comments"
-        recent = _count(session, Answer, actor.id, since) + _count(session, Comment, actor.id,
-                                                                   since)
+    recent = sum(session.execute(_recent_posts(kind), {
+        "user_id": actor.id, "since": now - timedelta(hours=1)}).one())
     if recent >= limit:
         raise RateLimited(
             f"Not posted: you have posted {recent} {noun} in the last hour and the limit is "
@@ -152,19 +163,34 @@ def check_posting(session: Session, *, actor: Actor, kind: str, text: str,
                               "or edit your earlier post instead of posting it twice.")
 
 
-def _count(session: Session, model: type, user_id: int | None, since: datetime) -> int:
-    return session.scalar(select(func.count()).select_from(model).where(
-        model.author_id == user_id, model.created_at >= since)) or 0
+# The posting checks run on every post; their statements are built once per kind.
+_AUTHOR = bindparam("user_id", type_=Integer)
 
 
-def _own_fingerprints(session: Session, kind: str, user_id: int | None, lookback: int,
-                      *, title: bool = False) -> set[str]:
+@functools.cache
+def _recent_posts(kind: str):
+    """What the person posted since the bound `since` that counts against `kind`'s limit."""
+    models = {"question": (Question,), "suggestion": (Suggestion,)}.get(kind, (Answer, Comment))
+    since = bindparam("since", type_=DateTime)
+    return select(*(select(func.count()).select_from(m)
+                    .where(m.author_id == _AUTHOR, m.created_at >= since).scalar_subquery()
+                    for m in models))
+
+
+@functools.cache
+def _latest_texts(kind: str, title: bool):
     model = {"question": Question, "answer": Answer, "comment": Comment,
              "suggestion": Suggestion}[kind]
     column = {Question: Question.title if title else Question.body, Answer: Answer.body,
               Comment: Comment.body, Suggestion: Suggestion.description}[model]
-    texts = session.scalars(select(column).where(model.author_id == user_id)
-                            .order_by(model.created_at.desc()).limit(lookback))
+    return (select(column).where(model.author_id == _AUTHOR)
+            .order_by(model.created_at.desc()).limit(bindparam("lookback", type_=Integer)))
+
+
+def _own_fingerprints(session: Session, kind: str, user_id: int | None, lookback: int,
+                      *, title: bool = False) -> set[str]:
+    texts = session.scalars(_latest_texts(kind, title), {"user_id": user_id,
+                                                          "lookback": lookback})
     return {fingerprint(t) for t in texts}
 
 

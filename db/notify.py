@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from db.models import Notification, utcnow
+
+_NOTIFY = insert(Notification.__table__)
 
 
 def notify(session: Session, *, user_ids: Iterable[int], kind: str, text: str,
@@ -15,11 +17,13 @@ def notify(session: Session, *, user_ids: Iterable[int], kind: str, text: str,
            actor_id: int | None = None) -> int:
     """Tell each person once (never the one who acted). Returns how many were notified."""
     recipients = sorted({u for u in user_ids if u is not None and u != actor_id})
-    session.add_all(
-        Notification(user_id=u, kind=kind, text=text[:300], entity_type=entity_type,
-                     entity_id=entity_id, actor_id=actor_id)
-        for u in recipients
-    )
+    if recipients:
+        # One statement for all of them (a busy question has hundreds of followers).
+        now = utcnow()
+        session.execute(_NOTIFY, [
+            {"user_id": u, "kind": kind, "text": text[:300], "entity_type": entity_type,
+             "entity_id": entity_id, "actor_id": actor_id, "created_at": now, "read_at": None}
+            for u in recipients])
     return len(recipients)
 
 

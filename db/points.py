@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import DateTime, Integer, bindparam, case, func, select
+from sqlalchemy import DateTime, Integer, String, bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from db.models import PointEvent, Setting, Vote, utcnow
@@ -132,22 +132,27 @@ def _pair_counts():
 
 
 _PAIR_COUNTS = _pair_counts()
+_VOTE = select(Vote.user_id, Vote.recipient_id, Vote.value).where(
+    Vote.id == bindparam("vote_id", type_=Integer))
 
 
 def vote_earns_points(session: Session, *, vote_id: int, now: datetime | None = None,
-                      overrides: dict | None = None) -> bool:
+                      overrides: dict | None = None,
+                      voter_and_recipient: tuple[int, int] | None = None) -> bool:
     """Whether an upvote may earn its recipient points.
 
     Not when voter and recipient are in a ring an admin voided, nor when they look like a
     reciprocal pair, nor once this voter has already given this recipient `pair_limit`
-    upvotes in `pair_days`.
+    upvotes in `pair_days`. A caller that has just written the upvote passes
+    `voter_and_recipient` and saves reading it back.
     """
-    vote = session.execute(select(Vote.user_id, Vote.recipient_id, Vote.value)
-                           .where(Vote.id == vote_id)).first()
-    if vote is None or vote.value != 1:
-        return False
+    if voter_and_recipient is None:
+        vote = session.execute(_VOTE, {"vote_id": vote_id}).first()
+        if vote is None or vote.value != 1:
+            return False
+        voter_and_recipient = (vote.user_id, vote.recipient_id)
     overrides = settings(session) if overrides is None else overrides
-    a, b = vote.user_id, vote.recipient_id
+    a, b = voter_and_recipient
     for ring in voided_rings(session, overrides):
         members = set(ring.get("members", ()))
         if a in members and b in members:
@@ -169,10 +174,11 @@ def vote_earns_points(session: Session, *, vote_id: int, now: datetime | None = 
 
 def award(session: Session, *, user_id: int, action: str, entity_type: str | None = None,
           entity_id: int | None = None, mandatory: bool = False,
-          now: datetime | None = None) -> int:
+          now: datetime | None = None, voter_id: int | None = None) -> int:
     """Add points for an action, within the daily cap. Returns the points actually given.
 
-    An upvote ("vote.received" with entity_type "vote") is checked for fair play first. Badges
+    An upvote ("vote.received" with entity_type "vote") is checked for fair play first; a
+    caller that has just cast it names the `voter_id` (the recipient is `user_id`). Badges
     the action may have earned are awarded in the same transaction.
     """
     if mandatory:
@@ -180,7 +186,9 @@ def award(session: Session, *, user_id: int, action: str, entity_type: str | Non
     now = now or utcnow()
     overrides = settings(session)
     if action == VOTE_RECEIVED and entity_type == "vote" and entity_id is not None \
-            and not vote_earns_points(session, vote_id=entity_id, now=now, overrides=overrides):
+            and not vote_earns_points(
+                session, vote_id=entity_id, now=now, overrides=overrides,
+                voter_and_recipient=None if voter_id is None else (voter_id, user_id)):
         return 0
     given = _add(session, user_id=user_id, action=action, entity_type=entity_type,
                  entity_id=entity_id, now=now, overrides=overrides)
@@ -198,16 +206,25 @@ def _add(session: Session, *, user_id: int, action: str, entity_type: str | None
     cap = DAILY_CAP.get(action)
     if cap is not None:
         day = datetime.combine(now.date(), time.min)
-        so_far = session.scalar(select(func.coalesce(func.sum(PointEvent.points), 0)).where(
-            PointEvent.user_id == user_id, PointEvent.action == action,
-            PointEvent.created_at >= day, PointEvent.created_at < day + timedelta(days=1),
-            PointEvent.voided_at.is_(None))) or 0
+        so_far = session.scalar(_EARNED_TODAY, {"user_id": user_id, "action": action, "day": day,
+                                                "next_day": day + timedelta(days=1)}) or 0
         points = min(points, cap - so_far)
         if points <= 0:
             return 0
-    session.add(PointEvent(user_id=user_id, action=action, points=points,
-                           entity_type=entity_type, entity_id=entity_id, created_at=now))
+    session.execute(_ADD, {"user_id": user_id, "action": action, "points": points,
+                           "entity_type": entity_type, "entity_id": entity_id, "created_at": now,
+                           "voided_at": None, "void_reason": None})
     return points
+
+
+# Built once, as the pair counts are: every post and upvote runs them.
+_EARNED_TODAY = select(func.coalesce(func.sum(PointEvent.points), 0)).where(
+    PointEvent.user_id == bindparam("user_id", type_=Integer),
+    PointEvent.action == bindparam("action", type_=String),
+    PointEvent.created_at >= bindparam("day", type_=DateTime),
+    PointEvent.created_at < bindparam("next_day", type_=DateTime),
+    PointEvent.voided_at.is_(None))
+_ADD = insert(PointEvent.__table__)
 
 
 def revoke(session: Session, *, user_id: int, action: str, entity_type: str,
@@ -238,13 +255,10 @@ def revoke_for(session: Session, *, action: str, entity_type: str, entity_id: in
 
 
 def _void(session: Session, reason: str, *conditions) -> int:
-    now = utcnow()
-    rows = session.scalars(select(PointEvent).where(*conditions,
-                                                    PointEvent.voided_at.is_(None))).all()
-    for r in rows:
-        r.voided_at = now
-        r.void_reason = reason
-    return sum(r.points for r in rows)
+    voided = session.scalars(
+        update(PointEvent).where(*conditions, PointEvent.voided_at.is_(None))
+        .values(voided_at=utcnow(), void_reason=reason).returning(PointEvent.points)).all()
+    return sum(voided)
 
 
 def total(session: Session, *, user_id: int) -> int:

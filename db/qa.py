@@ -7,17 +7,31 @@ statements; scores and answer counts are kept in step in the same transaction as
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import case, delete, exists, func, or_, select, tuple_, update
+from sqlalchemy import (
+    Integer,
+    String,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
-from db import audit, moderation, notify, points, search
+from db import activity, audit, moderation, notify, points, search
 from db.actors import Actor, require
 from db.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from db.models import (
@@ -196,8 +210,8 @@ def _tags_of(session: Session, question_ids: list[int]) -> dict[int, tuple[str, 
 
 
 def _activity(session: Session, actor: Actor, kind: str, entity_type: str, entity_id: int) -> None:
-    session.add(ActivityEvent(user_id=actor.id, kind=kind, entity_type=entity_type,
-                              entity_id=entity_id))
+    activity.log(session, user_id=actor.id, kind=kind, entity_type=entity_type,
+                 entity_id=entity_id)
 
 
 def _question(session: Session, actor: Actor, question_id: int, *, lock: bool = False,
@@ -325,12 +339,14 @@ def answer(session: Session, *, actor: Actor, question_id: int, body: str) -> in
         points.award(session, user_id=actor.id, action="answer.posted", entity_type="answer",
                      entity_id=a.id)
     _activity(session, actor, "post", "answer", a.id)
-    told = set(_followers(session, "question", q.id)) | {q.author_id}
+    followers = set(_followers(session, "question", q.id))
+    told = followers | {q.author_id}
     notify.notify(session, user_ids=told, kind="answer",
                   text=f"{actor.name} answered “{_clip(q.title)}”.", entity_type="answer",
                   entity_id=a.id, actor_id=actor.id)
     _notify_mentions(session, actor, [body], told, q, "answer", a.id)
-    _follow(session, actor.id, "question", q.id)
+    if actor.id not in followers:
+        session.add(Follow(user_id=actor.id, entity_type="question", entity_id=q.id))
     audit.record(session, actor=actor, action="answer.posted", entity_type="answer",
                  entity_id=a.id, after={"question_id": q.id})
     return a.id
@@ -378,6 +394,27 @@ def comment(session: Session, *, actor: Actor, entity_type: str, entity_id: int,
 # --- votes and acceptance -------------------------------------------------------------------
 
 
+# Built once: votes are the most frequent write, and building these cost more than running them.
+_VOTED_ON = {
+    kind: select(model.status, model.author_id, model.score)
+    .where(model.id == bindparam("id", type_=Integer)).with_for_update()
+    for kind, model in (("question", Question), ("answer", Answer))}
+_MY_VOTE = select(Vote.id, Vote.value).where(
+    Vote.user_id == bindparam("user_id", type_=Integer),
+    Vote.entity_type == bindparam("entity_type", type_=String),
+    Vote.entity_id == bindparam("entity_id", type_=Integer))
+
+
+@functools.cache
+def _cast_vote(dialect: str):
+    """Insert a vote or change one's earlier vote on the item, returning its id."""
+    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Vote)
+    return ins.on_conflict_do_update(
+        index_elements=["user_id", "entity_type", "entity_id"],
+        set_={"value": ins.excluded.value, "created_at": ins.excluded.created_at},
+    ).returning(Vote.id)
+
+
 def vote(session: Session, *, actor: Actor, entity_type: str, entity_id: int,
          value: int) -> VoteResult:
     """Vote +1 or -1 on a question or answer, or 0 to take one's vote back; one per person."""
@@ -388,14 +425,14 @@ def vote(session: Session, *, actor: Actor, entity_type: str, entity_id: int,
         raise ValidationError("vote", "A vote is up (+1) or down (-1); 0 takes it back.")
     model = Question if entity_type == "question" else Answer
     # The row lock makes concurrent votes on one item queue up (SQLite: BEGIN IMMEDIATE does).
-    item = session.get(model, entity_id, with_for_update=True)
+    # Only the columns the rules need: a post's body can be long.
+    item = session.execute(_VOTED_ON[entity_type], {"id": entity_id}).first()
     if item is None or item.status != "visible":
         raise NotFound(f"This {entity_type} does not exist, or it is hidden.")
     if item.author_id == actor.id:
         raise PermissionDenied("You cannot vote on your own post.")
-    mine = session.execute(select(Vote.id, Vote.value).where(
-        Vote.user_id == actor.id, Vote.entity_type == entity_type,
-        Vote.entity_id == entity_id)).first()
+    mine = session.execute(_MY_VOTE, {"user_id": actor.id, "entity_type": entity_type,
+                                      "entity_id": entity_id}).first()
     old = mine.value if mine else 0
     if value == old:
         return VoteResult(item.score, old)
@@ -407,24 +444,21 @@ def vote(session: Session, *, actor: Actor, entity_type: str, entity_id: int,
     if value == 0:
         session.execute(delete(Vote).where(Vote.id == vote_id))
     else:
-        dialect = session.get_bind().dialect.name
-        ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Vote).values(
-            user_id=actor.id, entity_type=entity_type, entity_id=entity_id,
-            recipient_id=item.author_id, value=value, created_at=utcnow())
-        vote_id = session.scalar(ins.on_conflict_do_update(
-            index_elements=["user_id", "entity_type", "entity_id"],
-            set_={"value": ins.excluded.value, "created_at": ins.excluded.created_at},
-        ).returning(Vote.id))
+        vote_id = session.scalar(_cast_vote(session.get_bind().dialect.name), {
+            "user_id": actor.id, "entity_type": entity_type, "entity_id": entity_id,
+            "recipient_id": item.author_id, "value": value, "created_at": utcnow()})
         if value == 1:
             # Points are tied to this vote, so taking it back voids exactly these.
             points.award(session, user_id=item.author_id, action="vote.received",
-                         entity_type="vote", entity_id=vote_id)
+                         entity_type="vote", entity_id=vote_id, voter_id=actor.id)
         _activity(session, actor, "vote", entity_type, entity_id)
     # Added in SQL (the row is locked): one statement, and the score it returns is current.
     score = session.execute(
         update(model).where(model.id == entity_id).values(score=model.score + (value - old))
         .returning(model.score).execution_options(synchronize_session=False)).scalar_one()
-    set_committed_value(item, "score", score)  # the loaded post agrees, without a reload
+    stale = session.identity_map.get(identity_key(model, entity_id))
+    if stale is not None:
+        set_committed_value(stale, "score", score)  # a post loaded earlier agrees, no reload
     action = "vote.cast" if old == 0 else "vote.retracted" if value == 0 else "vote.changed"
     audit.record(session, actor=actor, action=action, entity_type=entity_type,
                  entity_id=entity_id, before={"value": old}, after={"value": value})
@@ -842,9 +876,8 @@ def record_view(session: Session, *, actor: Actor, question_id: int,
         Question.id == question_id, _seen_by(actor, Question), ~seen_today))
     if visible_and_new is None:
         return False
-    session.add(e(user_id=actor.id, kind="view", entity_type="question",
-                  entity_id=question_id, created_at=now))
-    session.flush()
+    activity.log(session, user_id=actor.id, kind="view", entity_type="question",
+                 entity_id=question_id, at=now)
     return True
 
 

@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from db import audit, moderation, notify, points
+from db import activity, audit, moderation, notify, points
 from db.actors import Actor, require
 from db.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from db.models import (
@@ -39,7 +39,6 @@ from db.models import (
     SUGGESTION_CATEGORIES,
     SUGGESTION_KINDS,
     SUGGESTION_STATES,
-    ActivityEvent,
     Comment,
     Follow,
     Site,
@@ -152,9 +151,9 @@ def submit(session: Session, *, actor: Actor, title: str, description: str, cate
         SuggestionStatusChange(suggestion_id=s.id, from_status=None, to_status="new",
                                changed_by=actor.id, changed_at=now, reason=None),
         Follow(user_id=actor.id, entity_type="suggestion", entity_id=s.id, created_at=now),
-        ActivityEvent(user_id=actor.id, kind="post", entity_type="suggestion", entity_id=s.id,
-                      created_at=now),
     ])
+    activity.log(session, user_id=actor.id, kind="post", entity_type="suggestion",
+                 entity_id=s.id, at=now)
     points.award(session, user_id=actor.id, action="suggestion.submitted",
                  entity_type="suggestion", entity_id=s.id, now=now)
     audit.record(session, actor=actor, action="suggestion.submitted", entity_type="suggestion",
@@ -466,8 +465,8 @@ def vote(session: Session, *, actor: Actor, suggestion_id: int, on: bool = True)
             return s.vote_count
         points.award(session, user_id=s.author_id, action=points.VOTE_RECEIVED,
                      entity_type="vote", entity_id=vote_id, now=now)
-        session.add(ActivityEvent(user_id=actor.id, kind="vote", entity_type="suggestion",
-                                  entity_id=s.id, created_at=now))
+        activity.log(session, user_id=actor.id, kind="vote", entity_type="suggestion",
+                     entity_id=s.id, at=now)
     else:
         session.execute(delete(Vote).where(Vote.id == mine))
         points.revoke_for(session, action=points.VOTE_RECEIVED, entity_type="vote",
@@ -548,8 +547,8 @@ def comment(session: Session, *, actor: Actor, suggestion_id: int, body: str) ->
         session.add(Follow(user_id=actor.id, entity_type="suggestion", entity_id=s.id,
                            created_at=now))
     session.flush()
-    session.add(ActivityEvent(user_id=actor.id, kind="post", entity_type="comment",
-                              entity_id=c.id, created_at=now))
+    activity.log(session, user_id=actor.id, kind="post", entity_type="comment",
+                 entity_id=c.id, at=now)
     s.comment_count = moderation.visible_comment_count(session, entity_type="suggestion",
                                                        entity_id=s.id)
     points.award(session, user_id=actor.id, action="comment.posted", entity_type="comment",

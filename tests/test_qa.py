@@ -20,6 +20,7 @@ from db.models import (
     Vote,
     utcnow,
 )
+from db.stats import count_statements
 from tests.conftest import add_person
 
 BODY = "How do we handle this in the submission? Some context for the question here."
@@ -230,6 +231,39 @@ def test_answer_counts_and_notifies_asker_and_followers(db, people):
         for person in (lena, lars):
             assert kinds(s, person) == ["answer"]
         assert kinds(s, tomas) == []  # never told of one's own act
+
+
+def test_an_answer_costs_the_same_statements_however_many_follow_the_question(db, people):
+    lena, tomas = people["learner"], people["trainer"]
+    quiet, busy = ask(db, lena), ask(db, lena, title="Which eCTD module holds the QOS for a BLA?",
+                                     body="We are assembling our first BLA and need to know.")
+    followers = [add_person(db, f"follower{i}", "learner") for i in range(25)]
+    with db.write() as s:
+        for person in followers:
+            qa.follow(s, actor=person, entity_type="question", entity_id=busy)
+    answer(db, tomas, ask(db, lena, title="A warm-up question on Type II variations",
+                          body="Anything will do here."))  # his first-answer badge comes here
+    spent = {}
+    for qid, text in ((quiet, "See the variations guideline."), (busy, "Module 2.3, always.")):
+        with count_statements(db.engine) as log, db.write() as s:
+            qa.answer(s, actor=tomas, question_id=qid, body=text)
+        spent[qid] = log.count
+    assert spent[busy] == spent[quiet], "notifying followers must not cost a statement each"
+    with db.read() as s:
+        assert all(kinds(s, person) == ["answer"] for person in followers)
+
+
+def test_a_vote_is_written_in_a_handful_of_statements(db, people):
+    """Votes are the most frequent write: each statement is a round trip on PostgreSQL."""
+    lena, tomas = people["learner"], people["trainer"]
+    qid = ask(db, lena)
+    with count_statements(db.engine) as log:
+        vote(db, tomas, "question", qid, 1)
+    assert log.count <= 13, log.statements
+    with count_statements(db.engine) as log:
+        vote(db, tomas, "question", qid, 0)
+    assert log.count <= 9, log.statements
+    assert score(db, Question, qid) == 0
 
 
 def test_asker_accepts_and_can_move_acceptance(db, people):
