@@ -18,7 +18,9 @@ from datetime import date, datetime
 
 import pandas as pd
 from sqlalchemy import Date, and_, case, func, literal, literal_column, or_, select, tuple_
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from db import audit
 from db.actors import Actor
@@ -605,6 +607,31 @@ def _at_sites(filters: Filters):
     return Submission.site_id.in_(filters.sites) if filters.sites else literal(True)
 
 
+class _NoIndex(FunctionElement):
+    """A column SQLite's planner will not use an index for (a unary plus; other engines get
+    the bare column). For queries that read most submissions whatever the range: the planner
+    would walk the (agency, submitted_on) index, to skip a sort or for a range that covers
+    nearly every row, and fetch every row in index order at random. Medium, 90 days: 110-130 ms
+    against 15-20 ms for a plain scan and a sort."""
+
+    name = "no_index"
+    inherit_cache = True
+
+    def __init__(self, column) -> None:
+        super().__init__(column)
+        self.type = column.type  # compared and bound as the column is
+
+
+@compiles(_NoIndex)
+def _bare_column(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(_NoIndex, "sqlite")
+def _unindexed_column(element, compiler, **kw):
+    return "+" + compiler.process(element.clauses, **kw)
+
+
 def monthly_throughput(session: Session, *, actor: Actor, filters: Filters) -> pd.DataFrame:
     """Submissions filed and approvals received per month and agency."""
     check_access(actor)
@@ -653,16 +680,23 @@ def time_to_approval(session: Session, *, actor: Actor, filters: Filters,
         .where(s.submitted_on.is_not(None), s.submitted_on.between(filters.start, as_of),
                _at_sites(filters))
         .group_by(s.agency, s.submission_type, days, kind)).all()
-    obs = pd.DataFrame([tuple(r) for r in rows],
-                       columns=["agency", "submission_type", "days", "kind", "n"])
+    # Grouped in plain Python: a few thousand rows in about a hundred groups, where a pandas
+    # groupby per group cost more than the estimates themselves.
+    groups: dict[tuple[str, str], list[tuple[int, int, int]]] = {}
+    counts: dict[tuple[str, str], dict[str, int]] = {}
+    for agency, stype, days_, kind_, n in rows:
+        observation = (int(days_), n if kind_ == "approved" else 0,
+                       0 if kind_ == "approved" else n)
+        for key in ((agency, "All types"), (agency, stype)):
+            groups.setdefault(key, []).append(observation)
+            tally = counts.setdefault(key, {"approved": 0, "pending": 0, "closed": 0})
+            tally[kind_] += n
     summary_rows, curve_rows = [], []
-    groups = [((a, "All types"), g) for a, g in obs.groupby("agency")] + [
-        (k, g) for k, g in obs.groupby(["agency", "submission_type"])]
-    for (agency, stype), g in groups:
-        steps = kaplan_meier(_observations(g))
-        counts = g.groupby("kind")["n"].sum()
-        summary_rows.append((agency, stype, int(g["n"].sum()), int(counts.get("approved", 0)),
-                             int(counts.get("pending", 0)), int(counts.get("closed", 0)),
+    for (agency, stype), observations in groups.items():
+        steps = kaplan_meier(observations)
+        tally = counts[agency, stype]
+        summary_rows.append((agency, stype, sum(tally.values()), tally["approved"],
+                             tally["pending"], tally["closed"],
                              km_quantile(steps, 0.25), km_quantile(steps, 0.5),
                              km_quantile(steps, 0.75)))
         if stype == "All types":
@@ -673,13 +707,9 @@ def time_to_approval(session: Session, *, actor: Actor, filters: Filters,
         "agency", "submission_type", "submissions", "approved", "pending", "closed",
         "q1_days", "median_days", "q3_days"])
     summary = summary.sort_values(["agency", "submission_type"]).reset_index(drop=True)
+    curve_rows.sort(key=lambda row: row[0])  # by agency; each agency's steps stay in order
     curves = pd.DataFrame(curve_rows, columns=["agency", "days", "share_approved", "at_risk"])
     return TimeToApproval(summary, curves, as_of)
-
-
-def _observations(g: pd.DataFrame) -> list[tuple[int, int, int]]:
-    return [(int(t), int(n) if kind == "approved" else 0, 0 if kind == "approved" else int(n))
-            for t, kind, n in zip(g["days"], g["kind"], g["n"], strict=True)]
 
 
 def decision_quality(session: Session, *, actor: Actor, filters: Filters) -> pd.DataFrame:
@@ -697,7 +727,7 @@ def decision_quality(session: Session, *, actor: Actor, filters: Filters) -> pd.
                              else_=0)))
         .where(s.outcome.in_(("approved", "rejected")),
                s.decided_on.between(filters.start, filters.end), _at_sites(filters))
-        .group_by(s.agency).order_by(s.agency)).all()
+        .group_by(_NoIndex(s.agency)).order_by(s.agency)).all()
     df = pd.DataFrame([tuple(r) for r in rows], columns=[
         "agency", "decided", "first_cycle", "with_target", "on_time"])
     if not df.empty:
@@ -721,9 +751,9 @@ def backlog(session: Session, *, actor: Actor, filters: Filters,
                 (age <= 365, AGE_BANDS[3]), else_=AGE_BANDS[4])
     rows = session.execute(
         select(s.agency, band.label("band"), func.count())
-        .where(s.submitted_on.is_not(None), s.submitted_on <= as_of,
+        .where(s.submitted_on.is_not(None), _NoIndex(s.submitted_on) <= as_of,
                or_(s.decided_on.is_(None), s.decided_on > as_of), _at_sites(filters))
-        .group_by(s.agency, band).order_by(s.agency)).all()
+        .group_by(_NoIndex(s.agency), band).order_by(s.agency)).all()
     df = pd.DataFrame([tuple(r) for r in rows], columns=["agency", "age", "submissions"])
     df["age_order"] = df["age"].map(AGE_BANDS.index)
     return df.sort_values(["agency", "age_order"]).drop(columns="age_order").reset_index(

@@ -87,3 +87,40 @@ def test_fair_play_reads_vote_pairs_from_their_index_without_sorting(db):
     with db.read() as s:
         plan = " ".join(r[3] for r in s.execute(text("EXPLAIN QUERY PLAN " + sql)))
     assert "COVERING INDEX ix_votes_voter_recipient" in plan and "TEMP B-TREE" not in plan
+
+
+def test_backlog_and_decision_quality_scan_submissions_instead_of_walking_an_index(db):
+    """Both read most submissions whatever the range; walked through the (agency, submitted_on)
+    index, every row is fetched at random (medium, 90 days: 110-130 ms against 15-20 ms)."""
+    from datetime import date
+
+    from sqlalchemy import event
+
+    from db import regulatory
+    from db.actors import Actor
+    from db.analytics import Filters
+
+    if not db.is_sqlite:
+        pytest.skip("SQLite's plan")
+    leader = Actor(id=1, username="lars", name="Lars", roles=frozenset({"leader"}))
+    seen = []
+
+    def keep(_conn, _cursor, statement, parameters, _context, _many):
+        seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        with db.read() as s:
+            period = Filters(date(2026, 1, 1), date(2026, 3, 31))
+            regulatory.backlog(s, actor=leader, filters=period, on=date(2026, 3, 31))
+            regulatory.decision_quality(s, actor=leader, filters=period)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", keep)
+    queries = [(sql, params) for sql, params in seen if "FROM submissions" in sql]
+    assert len(queries) == 2
+    with db.read() as s:
+        conn = s.connection()
+        for sql, params in queries:
+            plan = " ".join(r[3] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql,
+                                                               params))
+            assert plan.startswith("SCAN submissions") and "INDEX" not in plan, plan
