@@ -263,11 +263,19 @@ def coauthors_chart(df: pd.DataFrame) -> alt.Chart:
                               "Revisions written in the period"), height=240)
 
 
+COMPLETION_COURSES = 30  # rows of the completion heatmap; a large catalogue has hundreds
+
+
 def completion_heatmap(df: pd.DataFrame) -> alt.LayerChart:
-    """Course completion rate per course (y) and site (x)."""
-    _guard(df)
+    """Course completion rate per course (y) and site (x), for the courses most worked on."""
+    people = df.groupby("course")["people"].sum().sort_index()
+    shown = people.sort_values(ascending=False, kind="stable").index[:COMPLETION_COURSES]
+    data = df[df["course"].isin(shown)]
+    _guard(data)
+    which = (f"the {COMPLETION_COURSES} courses most worked on, of {len(people)} (all are in "
+             "the CSV); " if len(people) > COMPLETION_COURSES else "")
     return _heatmap(
-        df, x="site", x_title="Site", y="course",
+        data, x="site", x_title="Site", y="course",
         value="completion_rate", value_title="Completed", fmt=".0%", scheme="greens",
         domain=[0, 1],
         tooltip=[alt.Tooltip("course:N", title="Course"), alt.Tooltip("site:N", title="Site"),
@@ -276,7 +284,7 @@ def completion_heatmap(df: pd.DataFrame) -> alt.LayerChart:
                  alt.Tooltip("completion_rate:Q", title="Completion", format=".0%")],
         title=_title("Course completion by site",
                      "Of the people who worked on a course in the period, the share who "
-                     "finished it; groups under 5 hidden"))
+                     f"finished it; {which}groups under 5 hidden"))
 
 
 def funnel_chart(df: pd.DataFrame) -> alt.LayerChart:

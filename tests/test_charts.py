@@ -151,6 +151,19 @@ def test_more_than_5000_rows_is_refused(name):
         build(big, **kwargs)
 
 
+def test_a_large_catalogue_shows_the_courses_most_worked_on_and_says_so():
+    # A large organisation: 500 courses at 15 sites is 7,500 cells, beyond any chart.
+    df = pd.DataFrame([(f"Course {c:03d}", f"Site {s:02d}", 5 + c, 5, 5 / (5 + c))
+                       for c in range(500) for s in range(15)],
+                      columns=["course", "site", "people", "completed", "completion_rate"])
+    spec = charts.completion_heatmap(df).to_dict()
+    rows = next(iter(spec["datasets"].values()))
+    shown = {r["course"] for r in rows}
+    assert len(shown) == charts.COMPLETION_COURSES == 30
+    assert shown == {f"Course {c:03d}" for c in range(470, 500)}  # the most people
+    assert "30 courses most worked on, of 500" in spec["title"]["subtitle"]
+
+
 def test_network_counts_nodes_and_links_together():
     build, nodes, kwargs = SAMPLES["network"]
     links = pd.concat([kwargs["links"]] * (charts.MAX_ROWS - len(nodes) + 1),
