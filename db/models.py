@@ -615,6 +615,8 @@ class ActivityPeriod(_PostCounts, Base):
     """
 
     __tablename__ = "activity_periods"
+    # Per-person totals of a range read from the index alone (migration 0011).
+    __table_args__ = (Index("ix_activity_periods_posts", "grain", "period", "user_id", "posts"),)
     grain: Mapped[str] = mapped_column(String(5), primary_key=True)
     period: Mapped[str] = mapped_column(String(10), primary_key=True)
     user_id: Mapped[int] = mapped_column(Integer, primary_key=True)
