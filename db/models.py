@@ -309,7 +309,8 @@ class LessonProgress(Base):
     __tablename__ = "lesson_progress"
     __table_args__ = (
         CheckConstraint("rating IS NULL OR (rating BETWEEN 1 AND 5)", "rating"),
-        Index("ix_lesson_progress_lesson", "lesson_id"),
+        # Course completion groups progress by course from this index alone (migration 0012).
+        Index("ix_lesson_progress_lesson", "lesson_id", "user_id", "completed_at", "updated_at"),
         Index("ix_lesson_progress_completed", "completed_at"),
     )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
