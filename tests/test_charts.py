@@ -221,3 +221,18 @@ def test_service_results_draw_as_charts(db, people):
         assert charts.rows_sent(build(df)) <= charts.MAX_ROWS
     assert charts.rows_sent(charts.network_chart(net.nodes, net.links)) == 6 + 7
     assert tta.curves.empty  # no submissions: the page shows a note instead of a chart
+
+
+def test_a_chart_reaches_streamlit_as_arrow_bytes_made_once_with_it():
+    """Given rows, Streamlit would convert them through pandas on every rerun of the page."""
+    import pyarrow as pa
+
+    from components import analytics_widgets as aw
+
+    build, df, kwargs = SAMPLES["completion"]
+    spec, text, drawn = aw._rendered("test-completion", ("test",), df, build, kwargs)
+    [data] = spec["datasets"].values()
+    assert drawn and isinstance(data, bytes)
+    [rows] = build(df, **kwargs).to_dict()["datasets"].values()
+    assert pa.ipc.open_stream(data).read_all().to_pylist() == rows
+    assert text.splitlines()[0].startswith("course,site")
