@@ -227,8 +227,9 @@ def _arrow_bytes(rows: object) -> object:
     of a page of charts. Rows pyarrow cannot type stay rows (Streamlit copes with those)."""
     if not isinstance(rows, list) or not rows or not isinstance(rows[0], dict):
         return rows
+    names = list(dict.fromkeys(key for row in rows for key in row))  # every row's columns
     try:
-        table = pa.Table.from_pylist(rows)
+        table = pa.Table.from_pydict({name: [row.get(name) for row in rows] for name in names})
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return rows
     sink = pa.BufferOutputStream()

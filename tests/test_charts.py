@@ -236,3 +236,15 @@ def test_a_chart_reaches_streamlit_as_arrow_bytes_made_once_with_it():
     [rows] = build(df, **kwargs).to_dict()["datasets"].values()
     assert pa.ipc.open_stream(data).read_all().to_pylist() == rows
     assert text.splitlines()[0].startswith("course,site")
+
+
+def test_arrow_datasets_keep_every_column_and_leave_mixed_columns_to_streamlit():
+    import pyarrow as pa
+
+    from components.analytics_widgets import _arrow_bytes
+
+    uneven = _arrow_bytes([{"a": 1}, {"b": 2}])
+    assert pa.ipc.open_stream(uneven).read_all().to_pylist() == [{"a": 1, "b": None},
+                                                                 {"a": None, "b": 2}]
+    mixed = [{"a": "x"}, {"a": 1}]
+    assert _arrow_bytes(mixed) is mixed  # Streamlit converts these rows itself
