@@ -198,6 +198,16 @@ def award(session: Session, *, user_id: int, action: str, entity_type: str | Non
     return given
 
 
+# Built once, as the pair counts are: every post and upvote runs them.
+_EARNED_TODAY = select(func.coalesce(func.sum(PointEvent.points), 0)).where(
+    PointEvent.user_id == bindparam("user_id", type_=Integer),
+    PointEvent.action == bindparam("action", type_=String),
+    PointEvent.created_at >= bindparam("day", type_=DateTime),
+    PointEvent.created_at < bindparam("next_day", type_=DateTime),
+    PointEvent.voided_at.is_(None))
+_ADD = insert(PointEvent.__table__)
+
+
 def _add(session: Session, *, user_id: int, action: str, entity_type: str | None,
          entity_id: int | None, now: datetime, overrides: dict) -> int:
     points = value_of(session, action, overrides)
@@ -215,16 +225,6 @@ def _add(session: Session, *, user_id: int, action: str, entity_type: str | None
                            "entity_type": entity_type, "entity_id": entity_id, "created_at": now,
                            "voided_at": None, "void_reason": None})
     return points
-
-
-# Built once, as the pair counts are: every post and upvote runs them.
-_EARNED_TODAY = select(func.coalesce(func.sum(PointEvent.points), 0)).where(
-    PointEvent.user_id == bindparam("user_id", type_=Integer),
-    PointEvent.action == bindparam("action", type_=String),
-    PointEvent.created_at >= bindparam("day", type_=DateTime),
-    PointEvent.created_at < bindparam("next_day", type_=DateTime),
-    PointEvent.voided_at.is_(None))
-_ADD = insert(PointEvent.__table__)
 
 
 def revoke(session: Session, *, user_id: int, action: str, entity_type: str,
