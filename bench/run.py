@@ -21,6 +21,7 @@ import json
 import logging
 import os
 import platform
+import secrets
 import statistics
 import sys
 import threading
@@ -458,6 +459,9 @@ def main(argv: list[str] | None = None) -> int:
     # Bare-mode warnings ("missing ScriptRunContext", "No runtime found") on every AppTest run
     # would bury the report.
     streamlit_logger.set_log_level("error")
+    # The app will not start without a strong sign-in cookie key (on a fresh clone there is no
+    # secrets file yet); the bench's sessions are its own, so any random key does.
+    os.environ.setdefault("AUTH_COOKIE_KEY", secrets.token_urlsafe(48))
     for name in _NOISY:
         logging.getLogger(name).disabled = True
 
