@@ -13,7 +13,18 @@ from datetime import date, datetime, timedelta
 from itertools import combinations
 
 import networkx as nx
-from sqlalchemy import Integer, and_, bindparam, case, func, or_, select, union, update
+from sqlalchemy import (
+    Integer,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+    union,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -142,8 +153,9 @@ def rule_for(key: str, tier: str) -> str:
     return badge.rules[TIER_RANK[tier]] if badge else ""
 
 
-def _metric_queries(user_id) -> dict[str, object]:
-    """One scalar query per badge metric, for one person (`user_id`: an id or a bindparam)."""
+def _metric_rows(user_id) -> dict[str, object]:
+    """What each badge metric counts, one row per thing counted, for one person (`user_id`:
+    an id or a bindparam)."""
     my_site = select(User.site_id).where(User.id == user_id).scalar_subquery()
     asker = User.__table__.alias("asker")
     cowritten = union(
@@ -153,36 +165,45 @@ def _metric_queries(user_id) -> dict[str, object]:
         select(Proposal.lesson_id).where(Proposal.proposer_id == user_id,
                                          Proposal.status == "accepted"),
     ).subquery()
-    count = func.count()
+    one = literal_column("1")
     return {
-        "answers": select(count).select_from(Answer).where(
+        "answers": select(one).select_from(Answer).where(
             Answer.author_id == user_id, Answer.status == "visible"),
-        "accepted_answers": select(count).select_from(Answer).where(
+        "accepted_answers": select(one).select_from(Answer).where(
             Answer.author_id == user_id, Answer.status == "visible", Answer.is_accepted),
-        "questions": select(count).select_from(Question).where(
+        "questions": select(one).select_from(Question).where(
             Question.author_id == user_id, Question.status == "visible"),
-        "upvotes": select(count).select_from(PointEvent).where(
+        "upvotes": select(one).select_from(PointEvent).where(
             PointEvent.user_id == user_id, PointEvent.action.in_(points.UPVOTE_ACTIONS),
             PointEvent.voided_at.is_(None)),
-        "other_sites": select(func.count(func.distinct(asker.c.site_id)))
+        "other_sites": select(asker.c.site_id).distinct()
         .select_from(Answer).join(Question, Question.id == Answer.question_id)
         .join(asker, asker.c.id == Question.author_id)
         .where(Answer.author_id == user_id, Answer.status == "visible",
                asker.c.site_id.is_not(None), asker.c.site_id != func.coalesce(my_site, -1)),
-        "lessons_cowritten": select(count).select_from(cowritten),
-        "completions": select(count).select_from(LessonProgress)
+        "lessons_cowritten": select(cowritten.c.lesson_id),
+        "completions": select(one).select_from(LessonProgress)
         .join(Lesson, Lesson.id == LessonProgress.lesson_id)
         .join(Course, Course.id == Lesson.course_id)
         .where(LessonProgress.user_id == user_id, LessonProgress.completed_at.is_not(None),
                Course.is_mandatory.is_(False)),
-        "suggestions": select(count).select_from(Suggestion).where(
+        "suggestions": select(one).select_from(Suggestion).where(
             Suggestion.author_id == user_id, Suggestion.visibility == "visible"),
-        "implemented": select(count).select_from(Suggestion).where(
+        "implemented": select(one).select_from(Suggestion).where(
             Suggestion.author_id == user_id, Suggestion.status == "implemented"),
     }
 
 
-METRICS = tuple(_metric_queries(0))
+METRICS = tuple(_metric_rows(0))
+GOLD = {b.metric: b.thresholds[-1] for b in BADGES}
+
+
+def _count(rows, cap: int | None = None):
+    """The number of `rows`, or of the first `cap` of them: a badge check needs to know only
+    whether gold is reached, and someone with 5,000 upvotes need not have them all counted
+    on every vote they receive."""
+    rows = rows if cap is None else rows.limit(cap)
+    return select(func.count()).select_from(rows.subquery()).scalar_subquery()
 
 
 @functools.lru_cache(maxsize=64)
@@ -190,8 +211,19 @@ def _metrics_statement(names: tuple[str, ...]):
     """The one statement counting `names` for the person in the bound `user_id`. Built once
     per set of names: building the nine subqueries cost more than running them, on every
     vote, answer and post that can earn a badge."""
-    queries = _metric_queries(bindparam("user_id", type_=Integer))
-    return select(*(queries[n].scalar_subquery().label(n) for n in names))
+    rows = _metric_rows(bindparam("user_id", type_=Integer))
+    return select(*(_count(rows[n]).label(n) for n in names))
+
+
+@functools.lru_cache(maxsize=64)
+def _check_statement(names: tuple[str, ...]):
+    """The badges the person in the bound `user_id` holds ("badge:tier,..."), and the metrics
+    `names` counted up to their gold thresholds: what a badge check needs, in one statement."""
+    uid = bindparam("user_id", type_=Integer)
+    rows = _metric_rows(uid)
+    held = select(func.aggregate_strings(BadgeAward.badge + ":" + BadgeAward.tier, ",")) \
+        .where(BadgeAward.user_id == uid).scalar_subquery().label("held")
+    return select(held, *(_count(rows[n], GOLD[n]).label(n) for n in names))
 
 
 def metrics(session: Session, *, user_id: int,
@@ -218,12 +250,12 @@ def check_badges(session: Session, *, user_id: int, keys: Iterable[str] | None =
     Each new badge is a BadgeAward row (unseen until shown), a notification and an audit record.
     """
     wanted = [b for b in BADGES if keys is None or b.key in set(keys)]
-    have = {tuple(r) for r in session.execute(select(BadgeAward.badge, BadgeAward.tier)
-                                              .where(BadgeAward.user_id == user_id))}
-    wanted = [b for b in wanted if (b.key, "gold") not in have]
-    if not wanted:
+    names = tuple(sorted({b.metric for b in wanted}))
+    if not names:
         return []
-    counts = metrics(session, user_id=user_id, names={b.metric for b in wanted})
+    row = session.execute(_check_statement(names), {"user_id": user_id}).one()
+    have = {tuple(h.split(":", 1)) for h in (row.held or "").split(",") if h}
+    counts = {n: int(getattr(row, n) or 0) for n in names}
     now = now or utcnow()
     new: list[tuple[str, str]] = []
     for badge in wanted:

@@ -176,6 +176,25 @@ def test_badges_are_awarded_once_and_audited(db, people):
             AuditRecord.action == "badge.awarded")) == 1
 
 
+def test_past_gold_the_badge_holds_and_the_profile_counts_everything(db, people):
+    """A badge check counts only up to gold (250 upvotes); the profile counts them all."""
+    uid = people["learner"].id
+    with db.write() as s:
+        for day in range(1, 260):  # one a day: the daily cap stays out of it
+            points._add(s, user_id=uid, action="vote.received", entity_type=None,
+                        entity_id=None, now=NOW - timedelta(days=day), overrides={})
+        points.award(s, user_id=uid, action="vote.received", now=NOW)
+        tiers = set(s.scalars(select(BadgeAward.tier).where(
+            BadgeAward.user_id == uid, BadgeAward.badge == "helpful")))
+        assert tiers == {"bronze", "silver", "gold"}
+        assert gamification.check_badges(s, user_id=uid) == []
+    with db.read() as s:
+        p = gamification.profile(s, actor=people["learner"], username="lena")
+    assert p.metrics["upvotes"] == 260
+    helpful = next(b for b in p.badges if b.key == "helpful")
+    assert (helpful.tier, helpful.next_tier) == ("gold", None)
+
+
 def test_bridge_builder_counts_other_sites_helped(db, people):
     from db import qa
 
