@@ -262,18 +262,26 @@ def data_version(session: Session) -> str:
 
 # --- engagement -------------------------------------------------------------------------------
 
-def _range_rows(f: Filters, *columns: str):
+def _range_rows(f: Filters, *columns: str, people: list[int] | None = None):
     """activity_periods rows that cover the range exactly once per person and day: whole
     months from month rows, whole weeks around them from week rows, the loose days left from
-    day rows (summaries.cover)."""
+    day rows (summaries.cover). Only these `people`'s rows, if given."""
     a = ActivityPeriod
     months, weeks, days = summaries.cover(f.start, f.end)
     cols = [getattr(a, c) for c in ("user_id", *columns)]
-    parts = []
-    if months:
-        parts.append(select(*cols).where(a.grain == "month", a.period.between(*months)))
-    parts += [select(*cols).where(a.grain == grain, a.period.between(lo, hi))
-              for grain, spans in (("week", weeks), ("day", days)) for lo, hi in spans]
+    spans = [("month", *months)] if months else []
+    spans += [(grain, lo, hi) for grain, found in (("week", weeks), ("day", days))
+              for lo, hi in found]
+    if people is None:
+        parts = [select(*cols).where(a.grain == grain, a.period.between(lo, hi))
+                 for grain, lo, hi in spans]
+    else:
+        # A few people: each of their periods looked up by key (two years of months for 15
+        # people are 360 look-ups), not a scan of everyone's rows in the range.
+        parts = [select(*cols).where(a.grain == grain,
+                                     a.period.in_(summaries.periods(grain, lo, hi)),
+                                     a.user_id.in_(people))
+                 for grain, lo, hi in spans]
     if f.sites:
         parts = [q.where(a.site_id.in_(f.sites)) for q in parts]
     return (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
@@ -686,7 +694,12 @@ def top_contributors(session: Session, *, actor: Actor, filters: Filters,
     check_access(actor)
     kinds = list(POST_KINDS)
     columns = [summaries.KIND_COLUMNS[k] for k in kinds]
-    r = _range_rows(filters, "posts", *columns)
+    # Who they are comes from the per-person totals the page's other figures share (one pass
+    # over the range, usually done already); only their rows are then read for the breakdown.
+    totals = _people_active(session, filters)
+    top = totals[totals["posts"] > 0].sort_values(["posts", "user_id"],
+                                                  ascending=[False, True]).head(limit)
+    r = _range_rows(filters, "posts", *columns, people=[int(u) for u in top["user_id"]])
     per = (select(r.c.user_id, func.sum(r.c.posts).label("total"),
                   *[func.sum(r.c[c]).label(k) for k, c in zip(kinds, columns, strict=True)])
            .group_by(r.c.user_id).having(func.sum(r.c.posts) > 0)

@@ -105,6 +105,15 @@ def last_day(grain: str, day: date) -> date:
 Span = tuple[str, str]  # first and last period or day, as 'YYYY-MM-DD'
 
 
+def periods(grain: str, first: str, last: str) -> list[str]:
+    """Every period of `grain` from the one starting `first` to the one starting `last`."""
+    found, day, end = [], date.fromisoformat(first), date.fromisoformat(last)
+    while day <= end:
+        found.append(day.isoformat())
+        day = last_day(grain, day) + timedelta(days=1)
+    return found
+
+
 def cover(start: date, end: date) -> tuple[Span | None, list[Span], list[Span]]:
     """Split the days start..end into whole months, whole weeks and the loose days left.
 
