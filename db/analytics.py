@@ -116,6 +116,17 @@ def hours_between(session: Session, later, earlier):
     return (func.julianday(later) - func.julianday(earlier)) * 24.0
 
 
+def month_number(session: Session, column):
+    """The month of a timestamp as one integer, year * 12 + month - 1."""
+    if _dialect(session) == "postgresql":
+        return (cast(extract("year", column), Integer) * 12
+                + cast(extract("month", column), Integer) - 1)
+    # SQLite stores 'YYYY-MM-DD HH:MM:SS...': cutting the text is a third of strftime's cost,
+    # which is felt over every question of two years.
+    return (cast(func.substr(column, 1, 4), Integer) * 12
+            + cast(func.substr(column, 6, 2), Integer) - 1)
+
+
 def days_between(session: Session, later, earlier):
     """Whole days from date `earlier` to date `later`."""
     if _dialect(session) == "postgresql":
@@ -516,8 +527,7 @@ def _questions_in_range(session: Session, filters: Filters):
     - 1), seconds to the first visible answer (-1: none yet) and 1 if an answer is accepted."""
     q = Question
     seconds = func.round(hours_between(session, q.first_answer_at, q.created_at) * 3600.0)
-    return (select(cast(extract("year", q.created_at), Integer) * 12
-                   + cast(extract("month", q.created_at), Integer) - 1,
+    return (select(month_number(session, q.created_at),
                    func.coalesce(cast(seconds, Integer), -1),
                    case((q.accepted_answer_id.is_not(None), 1), else_=0))
             .where(q.status == "visible", _in_range(q.created_at, filters),
