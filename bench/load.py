@@ -136,6 +136,9 @@ async def user(url: str, role: str, think: float, window: dict, stats: Stats,
             if think:
                 await asyncio.sleep(think * rng.uniform(0.5, 1.5))
             path = rng.choice(paths)
+            if path not in session.pages:  # the server signed this session out
+                stats.errors.append(f"{role}: {path} is no longer offered (signed out?)")
+                break
             run = await session.rerun(page_hash=session.pages[path])
             session.page_hash = session.pages[path]
             stats.times.append(run.seconds)

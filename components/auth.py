@@ -74,20 +74,51 @@ def _forget() -> None:
         st.session_state[key] = None
 
 
-def _authenticator(credentials: dict) -> stauth.Authenticate:
+class _Accounts(dict):
+    """The library's credentials["usernames"], read one person at a time when the form or a
+    cookie names them. Handing it every active person cost a read of the whole users table
+    on every run of the sign-in page: with 10,000 people and 500 of them signing in at once
+    the server ran out of database connections."""
+
+    def __init__(self, db) -> None:
+        super().__init__()
+        self._db = db
+
+    def __missing__(self, username: str) -> dict:
+        with self._db.read() as s:
+            account = users.login_account(s, username)
+        if account is None:
+            raise KeyError(username)
+        self[username] = account
+        return account
+
+    def __contains__(self, username: object) -> bool:
+        try:
+            self[username]
+        except KeyError:
+            return False
+        return True
+
+    def get(self, username, default=None):
+        return self[username] if username in self else default
+
+
+def _authenticator(db) -> tuple[stauth.Authenticate, _Accounts]:
     cfg = cookie_settings()
     # login_sleep_time=0: our own throttle replaces the library's fixed 0.7 s pause per run.
-    return stauth.Authenticate(credentials, cfg.name, cfg.key, cfg.expiry_days,
-                               auto_hash=False, login_sleep_time=0)
+    credentials: dict = {"usernames": {}}
+    authenticator = stauth.Authenticate(credentials, cfg.name, cfg.key, cfg.expiry_days,
+                                        auto_hash=False, login_sleep_time=0)
+    # The library keeps this very dict (it rebuilds a non-empty "usernames" as a plain dict on
+    # construction, so the lazy one goes in afterwards).
+    accounts = credentials["usernames"] = _Accounts(db)
+    return authenticator, accounts
 
 
 def sign_in_form() -> Actor | None:
     """Render the sign-in form; return the Actor once someone has signed in on this run."""
     db = database()
-    with db.read() as s:
-        credentials = users.login_credentials(s)
-    hashes = {u: c["password"] for u, c in credentials["usernames"].items()}
-    authenticator = _authenticator(credentials)
+    authenticator, accounts = _authenticator(db)
     cookie_model = authenticator.cookie_controller.cookie_model
     notice = st.session_state.pop("auth_notice", None)
     if notice:
@@ -106,7 +137,7 @@ def sign_in_form() -> Actor | None:
         "Login": "Sign in"})
     status = st.session_state.get("authentication_status")
     if status is False:
-        _failed(db, credentials)
+        _failed(db, accounts)
         return None
     if not status:
         return None
@@ -139,7 +170,8 @@ def sign_in_form() -> Actor | None:
             # signed), so the cookie can later be matched to this session by its hash.
             result = signin.start(s, username=username, ip_address=ip,
                                   cookie_token=cookie_model._token_encode(),
-                                  password_hash=hashes.get(username),
+                                  password_hash=accounts[username]["password"]
+                                  if username in accounts else None,
                                   lifetime=timedelta(days=cookie_settings().expiry_days))
     if result is None:
         _forget()
@@ -156,10 +188,10 @@ def sign_in_form() -> Actor | None:
     return actor
 
 
-def _failed(db, credentials: dict) -> None:
-    # The library counts failures on the credentials dict we gave it: that names the username.
-    username = next((u for u, c in credentials["usernames"].items()
-                     if c.get("failed_login_attempts")), None)
+def _failed(db, accounts: _Accounts) -> None:
+    # The library counts failures on the entries it read: that names the username (an unknown
+    # one was never read).
+    username = next((u for u, c in accounts.items() if c.get("failed_login_attempts")), None)
     ip = _ip()
     with db.write() as s:
         signin.note_attempt(s, username=username, ip_address=ip, succeeded=False)

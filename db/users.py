@@ -232,22 +232,17 @@ def sites(session: Session) -> list[str]:
     return list(session.scalars(select(Site.name).order_by(Site.name)))
 
 
-def login_credentials(session: Session) -> dict:
-    """The dict streamlit-authenticator wants: active people, their bcrypt hashes and roles."""
-    users = session.execute(
-        select(User.id, User.username, User.name, User.email, User.password_hash)
-        .where(User.is_active.is_(True))
-    ).all()
-    roles: dict[int, list[str]] = {}
-    for uid, r in session.execute(select(UserRole.user_id, UserRole.role)):
-        roles.setdefault(uid, []).append(r)
-    return {
-        "usernames": {
-            u.username: {"name": u.name, "email": u.email or "", "password": u.password_hash,
-                         "roles": sorted(roles.get(u.id, []))}
-            for u in users
-        }
-    }
+def login_account(session: Session, username: str) -> dict | None:
+    """One active person's entry as streamlit-authenticator wants it (name, email, bcrypt hash,
+    roles), or None: the sign-in form asks for the person it was given, not for everyone."""
+    user = session.execute(
+        select(User.id, User.name, User.email, User.password_hash)
+        .where(User.username == username, User.is_active.is_(True))).first()
+    if user is None:
+        return None
+    roles = sorted(session.scalars(select(UserRole.role).where(UserRole.user_id == user.id)))
+    return {"name": user.name, "email": user.email or "", "password": user.password_hash,
+            "roles": roles}
 
 
 def get_user(session: Session, *, actor: Actor, username: str) -> UserRow:

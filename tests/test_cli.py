@@ -31,7 +31,7 @@ def test_create_user_then_sign_in_credentials(db, capsys):
     assert code == 0
     assert "Created ines" in capsys.readouterr().out
     with db.read() as s:
-        cred = users.login_credentials(s)["usernames"]["ines"]
+        cred = users.login_account(s, "ines")
     assert cred["roles"] == ["learner", "trainer"]
     assert users.check_password("long-enough-pass", cred["password"])
 
@@ -44,7 +44,7 @@ def test_create_user_refuses_bad_input(db, capsys, args, message):
     assert cli(["--url", db.url, "create-user", "--username", "ines", *args]) == 1
     assert message in capsys.readouterr().err
     with db.read() as s:
-        assert "ines" not in users.login_credentials(s)["usernames"]
+        assert users.login_account(s, "ines") is None
 
 
 def test_unreachable_database_is_a_clear_error(capsys):

@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 from db import users
+from db.stats import count_statements
 from db.models import AuthSession
 from tests.conftest import PASSWORD, ROOT
 
@@ -34,6 +35,24 @@ def test_sign_in_with_the_right_password_opens_home(db, people):
     assert at.title[0].value == "Welcome, Lena"
     assert [b.label for b in at.sidebar.button] == ["Sign out"]
     assert _sessions(db) == 1
+
+
+def test_the_sign_in_page_reads_only_the_person_signing_in(db, people):
+    # Reading every active person's entry on each run of the form exhausted the connections
+    # of a server with 10,000 people when 500 of them signed in at once.
+    at = AppTest.from_file(APP, default_timeout=30)
+    with count_statements() as opening:
+        at.run()
+    assert not [s.sql for s in opening.statements if "FROM users" in s.sql]
+    at.text_input[0].input("lena")
+    at.text_input[1].input(PASSWORD)
+    at.button[0].click()
+    with count_statements() as signing_in:
+        at.run()
+    assert at.success[0].value.startswith("Signed in")
+    from_users = [" ".join(s.sql.split()) for s in signing_in.statements
+                  if "FROM users" in s.sql]
+    assert from_users and all("users.username =" in q for q in from_users), from_users
 
 
 def test_sign_in_cut_short_by_a_rerun_is_finished_on_the_next_run(db, people):

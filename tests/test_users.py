@@ -84,9 +84,9 @@ def test_set_roles_and_deactivate(db, people):
         users.set_active(s, actor=admin, user_id=lena.id, active=False, reason="left")
     with db.read() as s:
         row = users.get_user(s, actor=admin, username="lena")
-        creds = users.login_credentials(s)
+        account = users.login_account(s, "lena")
     assert row.roles == ("learner", "trainer") and not row.is_active
-    assert "lena" not in creds["usernames"]  # deactivated people cannot sign in
+    assert account is None  # deactivated people cannot sign in
 
 
 def test_admin_cannot_lock_themselves_out(db, people):
@@ -105,7 +105,7 @@ def test_change_password_needs_the_current_one(db, people):
     with db.write() as s:
         users.change_password(s, actor=lena, current=PASSWORD, new_password="new-pass-2026")
     with db.read() as s:
-        stored = users.login_credentials(s)["usernames"]["lena"]["password"]
+        stored = users.login_account(s, "lena")["password"]
     assert users.check_password("new-pass-2026", stored)
     assert not users.check_password(PASSWORD, stored)
 
