@@ -62,6 +62,20 @@ def _serve(url: str, port: int) -> subprocess.Popen:
     raise RuntimeError("the server did not answer within 60 s")
 
 
+async def _first_page(port: int, started: float) -> float:
+    """Seconds from starting the server to a browser session's first page (the sign-in form)."""
+    from bench import load
+
+    session = load.Session(f"http://127.0.0.1:{port}")
+    try:
+        form = await session.open()
+    finally:
+        await session.close()
+    if "Username" not in form.widgets:
+        raise RuntimeError("the first page is not the sign-in form")
+    return round(time.perf_counter() - started, 2)
+
+
 def main() -> None:
     from bench import load
 
@@ -75,10 +89,12 @@ def main() -> None:
     args = parser.parse_args()
     _prepare(args.url)
     port = _free_port()
+    started = time.perf_counter()
     server = _serve(args.url, port)
     engine = args.url.split(":", 1)[0].split("+")[0]
     results = {"engine": engine, "runs": []}
     try:
+        results["startup_s"] = asyncio.run(_first_page(port, started))
         phases = [(args.sessions, 10.0, args.duration), (8, 0.0, min(args.duration, 120.0))]
         if args.crowd:
             phases.append((args.crowd, 10.0, 120.0))
