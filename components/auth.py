@@ -83,11 +83,15 @@ class _Accounts(dict):
     def __init__(self, db) -> None:
         super().__init__()
         self._db = db
+        self._unknown: set[str] = set()
 
     def __missing__(self, username: str) -> dict:
+        if username in self._unknown:
+            raise KeyError(username)
         with self._db.read() as s:
             account = users.login_account(s, username)
         if account is None:
+            self._unknown.add(username)  # the library asks more than once per run
             raise KeyError(username)
         self[username] = account
         return account

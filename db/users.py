@@ -235,6 +235,8 @@ def sites(session: Session) -> list[str]:
 def login_account(session: Session, username: str) -> dict | None:
     """One active person's entry as streamlit-authenticator wants it (name, email, bcrypt hash,
     roles), or None: the sign-in form asks for the person it was given, not for everyone."""
+    if not USERNAME_RE.match(username or ""):
+        return None  # no such account can exist; and a NUL byte would break PostgreSQL's query
     user = session.execute(
         select(User.id, User.name, User.email, User.password_hash)
         .where(User.username == username, User.is_active.is_(True))).first()

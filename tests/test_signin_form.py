@@ -1,11 +1,12 @@
 """Signing in through the real form (streamlit-authenticator's), in AppTest."""
 
+import pytest
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 from db import users
-from db.stats import count_statements
 from db.models import AuthSession
+from db.stats import count_statements
 from tests.conftest import PASSWORD, ROOT
 
 APP = str(ROOT / "app.py")
@@ -168,3 +169,12 @@ def test_unreachable_database_says_so(monkeypatch):
     at = fresh()
     assert not at.exception
     assert "cannot reach its database" in at.error[0].value
+
+
+@pytest.mark.parametrize("username", ["", "lena\x00", "<script>alert(1)</script>", "x" * 5000,
+                                      "lena' OR '1'='1"])
+def test_odd_usernames_get_the_plain_refusal(db, people, username):
+    at = sign_in(fresh(), username, PASSWORD)
+    assert not at.exception
+    assert "Welcome" not in [t.value for t in at.title]
+    assert _sessions(db) == 0
