@@ -555,6 +555,8 @@ class PointEvent(Base):
     __table_args__ = (
         Index("ix_point_events_user_created", "user_id", "created_at"),
         Index("ix_point_events_created", "created_at"),
+        # Taking back a vote voids the points that vote gave (db.points.revoke_for).
+        Index("ix_point_events_entity", "entity_type", "entity_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
