@@ -640,9 +640,11 @@ def monthly_throughput(session: Session, *, actor: Actor, filters: Filters) -> p
     for measure, col, cond in (("Submitted", s.submitted_on, literal(True)),
                                ("Approved", s.decided_on, s.outcome == "approved")):
         m = period(session, "month", col).label("month")
+        # Scanned, not read through the date index: a range of months holds a large part of
+        # all submissions, fetched at random through the index (two years: 50 ms against 8).
         rows = session.execute(
             select(m, s.agency, func.count())
-            .where(col.between(filters.start, filters.end), cond, _at_sites(filters))
+            .where(_NoIndex(col).between(filters.start, filters.end), cond, _at_sites(filters))
             .group_by(m, s.agency).order_by(m, s.agency)).all()
         df = pd.DataFrame([tuple(r) for r in rows], columns=["month", "agency", "submissions"])
         df["measure"] = measure
