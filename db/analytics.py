@@ -177,21 +177,24 @@ def _at_sites(user_col, f: Filters):
 def integer_rows(session: Session, query, width: int) -> np.ndarray:
     """The rows of `query` (`width` integer columns, no NULLs) as an n x width int64 array.
 
-    On SQLite the rows come back as one text (group_concat) instead of one fetch step per
-    row: Python's sqlite3 gives up the GIL around every step, and while another thread of the
-    server computes, taking it back waits up to the switch interval (5 ms) each time, so 150k
-    rows could take minutes on a busy server instead of a fifth of a second. On PostgreSQL
-    the driver reads the whole result at once.
+    The rows come back as one text (group_concat, string_agg), read by numpy in one call.
+    On SQLite that replaces one fetch step per row: Python's sqlite3 gives up the GIL around
+    every step, and while another thread of the server computes, taking it back waits up to
+    the switch interval (5 ms) each time, so 150k rows could take minutes on a busy server
+    instead of a fifth of a second. On PostgreSQL it saves making a Python tuple per row:
+    two years of help pairs (240k rows) in 90-120 ms instead of 160-210.
     """
     conn = session.connection()
-    if _dialect(session) != "sqlite":
-        return np.array(conn.execute(query).cursor.fetchall(), dtype=np.int64).reshape(-1, width)
     sub = query.subquery()
     cols = list(sub.c)
-    joined = cols[0]
-    for c in cols[1:]:
-        joined = joined.concat(",").concat(c)
-    text_ = conn.execute(select(func.group_concat(joined, ","))).scalar()
+    if _dialect(session) == "postgresql":
+        joined = func.string_agg(func.concat_ws(",", *cols), ",")
+    else:
+        row = cols[0]
+        for c in cols[1:]:
+            row = row.concat(",").concat(c)
+        joined = func.group_concat(row, ",")
+    text_ = conn.execute(select(joined)).scalar()
     if not text_:
         return np.zeros((0, width), dtype=np.int64)
     return np.fromstring(text_, dtype=np.int64, sep=",").reshape(-1, width)
