@@ -29,6 +29,10 @@ class Statement:
     sql: str
     seconds: float = 0.0
     many: bool = False  # executemany: one statement, several parameter sets
+    # As the driver got them (the benchmark replays SQLite's statements with them: SQLite's
+    # execute returns at the first row, and a streamed GROUP BY does its work while the rows
+    # are fetched, outside the time above).
+    parameters: object = None
 
 
 @dataclass
@@ -65,12 +69,12 @@ def count_statements(engine: Engine | type[Engine] = Engine) -> Iterator[Stateme
     """
     log = StatementLog()
 
-    def before(conn, _cursor, statement, _parameters, context, executemany):
+    def before(conn, _cursor, statement, parameters, context, executemany):
         if _CONTROL.match(statement):
             with log._lock:
                 log.transaction_control += 1
             return
-        entry = Statement(statement, many=executemany)
+        entry = Statement(statement, many=executemany, parameters=parameters)
         with log._lock:
             log.statements.append(entry)
         conn.info[_START] = (entry, time.perf_counter())  # one statement at a time per connection
