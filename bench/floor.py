@@ -98,19 +98,22 @@ def checks(f: Filters, leader: Actor) -> dict[str, tuple[Callable, list[str]]]:
             "w2.uid AS helped FROM w w1 JOIN w w2 ON w2.rid = w1.rid AND w2.uid <> w1.uid)",
         ]) + ") SELECT helper, helped, sum(acts) AS acts FROM edges WHERE helper <> helped "
         "GROUP BY ALL")
+    def call(aggregate: Callable, **options) -> Callable:
+        return lambda s: aggregate(s, actor=leader, filters=f, **options)
+
     posts_per_person = ("SELECT user_id, count(*) FILTER (kind = 'post') AS posts "
                         "FROM events GROUP BY user_id")
     return {
         "active_people (day, week, month)": (
-            lambda s: analytics.active_people(s, actor=leader, filters=f),
+            call(analytics.active_people),
             ["SELECT g, date_trunc(g, created_at) AS p, count(DISTINCT user_id) FROM events, "
              "(VALUES ('day'), ('week'), ('month')) t(g) GROUP BY ALL"]),
         "activity_summary": (
-            lambda s: analytics.activity_summary(s, actor=leader, filters=f),
+            call(analytics.activity_summary),
             ["SELECT count(DISTINCT user_id), count(DISTINCT user_id) FILTER (kind = 'post') "
              "FROM events"]),
         "contributor_mix": (
-            lambda s: analytics.contributor_mix(s, actor=leader, filters=f),
+            call(analytics.contributor_mix),
             ["WITH m AS (SELECT date_trunc('month', created_at) AS month, user_id, "
              "max(CASE WHEN kind = 'post' THEN 1 ELSE 0 END) AS posted FROM events "
              "GROUP BY ALL), first AS (SELECT user_id, date_trunc('month', min(created_at)) "
@@ -118,17 +121,17 @@ def checks(f: Filters, leader: Actor) -> dict[str, tuple[Callable, list[str]]]:
              "count(first.user_id) FROM m LEFT JOIN first USING (user_id, month) "
              "GROUP BY m.month"]),
         "posts_by_kind": (
-            lambda s: analytics.posts_by_kind(s, actor=leader, filters=f),
+            call(analytics.posts_by_kind),
             ["SELECT date_trunc('week', created_at), entity_type, count(*) FROM events "
              "WHERE kind = 'post' GROUP BY ALL"]),
         "participation": (
-            lambda s: analytics.participation(s, actor=leader, filters=f),
+            call(analytics.participation),
             ["SELECT u.site_id, u.function, count(*), count(p.user_id), "
              "count(*) FILTER (p.posts > 0), coalesce(sum(p.posts), 0) FROM users u "
              f"LEFT JOIN ({posts_per_person}) p ON p.user_id = u.id WHERE u.is_active "
              "AND u.site_id IS NOT NULL AND u.function IS NOT NULL GROUP BY ALL"]),
         "answer_times": (
-            lambda s: analytics.answer_times(s, actor=leader, filters=f),
+            call(analytics.answer_times),
             ["WITH fa AS (SELECT question_id, min(created_at) AS first FROM answers "
              "WHERE status = 'visible' GROUP BY 1), t AS (SELECT date_trunc('month', "
              "q.created_at) AS month, epoch(fa.first - q.created_at) / 3600.0 AS hours, "
@@ -138,7 +141,7 @@ def checks(f: Filters, leader: Actor) -> dict[str, tuple[Callable, list[str]]]:
              "quantile_disc(hours, 0.5), quantile_disc(hours, 0.9) FROM t "
              "GROUP BY ROLLUP (month)"]),
         "co_creation": (
-            lambda s: analytics.co_creation(s, actor=leader, filters=f),
+            call(analytics.co_creation),
             ["SELECT date_trunc('month', created_at), status, count(*) FROM proposals "
              f"WHERE created_at >= {lo} AND created_at < {hi} GROUP BY ALL",
              "WITH w AS (SELECT lesson_id, author_id AS uid FROM revisions "
@@ -148,7 +151,7 @@ def checks(f: Filters, leader: Actor) -> dict[str, tuple[Callable, list[str]]]:
              "SELECT n, count(*) FROM (SELECT lesson_id, count(DISTINCT uid) AS n FROM w "
              "GROUP BY 1) GROUP BY n"]),
         "course_completion": (
-            lambda s: analytics.course_completion(s, actor=leader, filters=f),
+            call(analytics.course_completion),
             ["WITH n AS (SELECT course_id, count(*) AS n FROM lessons "
              "WHERE published_revision_id IS NOT NULL GROUP BY 1), "
              "per AS (SELECT l.course_id, p.user_id, "
@@ -161,7 +164,7 @@ def checks(f: Filters, leader: Actor) -> dict[str, tuple[Callable, list[str]]]:
              "FROM per JOIN n USING (course_id) JOIN users u ON u.id = per.user_id "
              "WHERE touched GROUP BY ALL"]),
         "suggestion_funnel": (
-            lambda s: analytics.suggestion_funnel(s, actor=leader, filters=f),
+            call(analytics.suggestion_funnel),
             ["SELECT count(*), sum(r), sum(p), sum(i) FROM (SELECT s.id, "
              f"max(s.status IN ({_q(_REVIEWED)}) OR c.to_status IN ({_q(_REVIEWED)}))::int r, "
              f"max(s.status IN ({_q(_PLANNED)}) OR c.to_status IN ({_q(_PLANNED)}))::int p, "
@@ -170,7 +173,7 @@ def checks(f: Filters, leader: Actor) -> dict[str, tuple[Callable, list[str]]]:
              f"WHERE s.created_at >= {lo} AND s.created_at < {hi} "
              "AND s.visibility <> 'deleted' GROUP BY s.id)"]),
         "time_in_status": (
-            lambda s: analytics.time_in_status(s, actor=leader, filters=f),
+            call(analytics.time_in_status),
             ["WITH st AS (SELECT c.from_status AS status, c.changed_at, coalesce(lag("
              "c.changed_at) OVER (PARTITION BY c.suggestion_id ORDER BY c.changed_at, c.id), "
              "s.created_at) AS entered FROM changes c JOIN suggestions s "
@@ -183,28 +186,28 @@ def checks(f: Filters, leader: Actor) -> dict[str, tuple[Callable, list[str]]]:
              f"WHERE created_at >= {lo} AND created_at < {hi} AND visibility <> 'deleted' "
              "GROUP BY status"]),
         "top_contributors": (
-            lambda s: analytics.top_contributors(s, actor=leader, filters=f),
+            call(analytics.top_contributors),
             [f"WITH p AS (SELECT user_id, count(*) AS total, {kinds} FROM events "
              "WHERE kind = 'post' GROUP BY user_id ORDER BY total DESC, user_id LIMIT 15) "
              "SELECT p.*, (SELECT count(*) FROM answers a WHERE a.author_id = p.user_id "
              f"AND a.is_accepted AND a.created_at >= {lo} AND a.created_at < {hi}) FROM p"]),
         "helpers (the help pairs)": (
-            lambda s: analytics.helpers(s, actor=leader, filters=f),
+            call(analytics.helpers),
             [f"SELECT count(DISTINCT helper) FROM ({help_pairs})"]),
         "help_matrix (site)": (
-            lambda s: analytics.help_matrix(s, actor=leader, filters=f, by="site"),
+            call(analytics.help_matrix, by="site"),
             [f"WITH pairs AS ({help_pairs}) SELECT a.site_id, b.site_id, sum(p.acts), "
              "count(DISTINCT p.helper) FROM pairs p JOIN users a ON a.id = p.helper "
              "JOIN users b ON b.id = p.helped GROUP BY ALL"]),
         "monthly_throughput": (
-            lambda s: regulatory.monthly_throughput(s, actor=leader, filters=f),
+            call(regulatory.monthly_throughput),
             ["SELECT date_trunc('month', submitted_on), agency, count(*) FROM submissions "
              f"WHERE submitted_on BETWEEN {day_lo} AND {day_hi} GROUP BY ALL",
              "SELECT date_trunc('month', decided_on), agency, count(*) FROM submissions "
              f"WHERE decided_on BETWEEN {day_lo} AND {day_hi} AND outcome = 'approved' "
              "GROUP BY ALL"]),
         "time_to_approval (grouped days)": (
-            lambda s: regulatory.time_to_approval(s, actor=leader, filters=f, on=f.end),
+            call(regulatory.time_to_approval, on=f.end),
             ["SELECT agency, submission_type, CASE WHEN decided_on <= "
              f"{day_hi} THEN decided_on ELSE {day_hi} END - submitted_on AS days, "
              f"CASE WHEN decided_on <= {day_hi} AND outcome = 'approved' THEN 'approved' "
@@ -212,13 +215,13 @@ def checks(f: Filters, leader: Actor) -> dict[str, tuple[Callable, list[str]]]:
              f"FROM submissions WHERE submitted_on BETWEEN {day_lo} AND {day_hi} "
              "GROUP BY ALL"]),
         "decision_quality": (
-            lambda s: regulatory.decision_quality(s, actor=leader, filters=f),
+            call(regulatory.decision_quality),
             ["SELECT agency, count(*), count(*) FILTER (outcome = 'approved' AND "
              "question_rounds = 0), count(target_on), count(*) FILTER (decided_on <= target_on) "
              "FROM submissions WHERE outcome IN ('approved', 'rejected') "
              f"AND decided_on BETWEEN {day_lo} AND {day_hi} GROUP BY ALL"]),
         "backlog": (
-            lambda s: regulatory.backlog(s, actor=leader, filters=f, on=f.end),
+            call(regulatory.backlog, on=f.end),
             ["SELECT agency, CASE WHEN age <= 30 THEN 0 WHEN age <= 90 THEN 1 "
              "WHEN age <= 180 THEN 2 WHEN age <= 365 THEN 3 ELSE 4 END, count(*) FROM ("
              f"SELECT agency, date_diff('day', submitted_on, {day_hi}) AS age FROM submissions "
