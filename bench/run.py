@@ -6,10 +6,11 @@ Seeds (or reuses) the organisation on SQLite and, when BENCH_DATABASE_URL (a dat
 or TEST_DATABASE_URL (a server where it may create `lcd_bench_<scale>`) is set, on PostgreSQL.
 For each page x role, through AppTest: three cold runs (new sessions, caches cleared), warm
 reruns, a new session with warm caches; SQL statements per run and the slowest (its p50 over
-the cold runs, and the worst); the largest chart; the bytes of the
-elements sent. Then a vote, an answer and a lesson proposal from 8 concurrent writers, p50 and
-p95. With duckdb installed (the `bench` extra), every analytics aggregate against DuckDB's time
-on the same raw rows (bench/floor.py). Writes bench/results.json and prints a Markdown table.
+the cold runs, SQLite's replayed to the last row, and the worst); the largest chart; the bytes
+of the elements sent. Then a vote, an answer and a lesson proposal from 8 concurrent writers,
+p50 and p95. With duckdb installed (the `bench` extra), every analytics aggregate against
+DuckDB's time on the same raw rows (bench/floor.py). Writes bench/results.json and prints a
+Markdown table.
 
 The writes and sign-ins are committed to the benchmark database: rerun on a fresh copy for
 figures that compare exactly.
