@@ -610,7 +610,8 @@ class _PostCounts:
 
 
 class ActivityPeriod(_PostCounts, Base):
-    """A person active in one day, week or month: how many things they did, and posts by kind.
+    """A person active in one day, week, month, quarter ("qtr") or year: how many things they
+    did, and posts by kind.
 
     A summary of activity_events kept by db.summaries.refresh, so analytics never scan the
     whole event history. `period` is the first day ('YYYY-MM-DD', weeks start on Monday);

@@ -24,7 +24,9 @@ from db.models import ActivityEvent, Site, User
 from db.session import Database
 from tests.conftest import ROOT, open_session
 
-DAY0 = date(2026, 1, 26)  # a Monday; events fall on the 70 days from here
+# A Monday; events fall on the 460 days from here, so ranges hold whole quarters and a year.
+DAY0 = date(2025, 12, 29)
+LAST_DAY = 459
 LEADER = Actor(id=0, username="lead", name="Lead", roles=frozenset({"leader"}))
 KINDS = [("view", "lesson"), ("vote", "question"), ("completion", "lesson"),
          *[("post", k) for k in summaries.KIND_COLUMNS]]
@@ -109,7 +111,9 @@ def _figures(db: Database, f: Filters) -> dict:
 
 
 EVENTS = st.lists(st.tuples(st.integers(0, 5), st.integers(0, len(KINDS) - 1),
-                            st.integers(0, 69), st.integers(0, 23)), max_size=60)
+                            st.integers(0, LAST_DAY), st.integers(0, 23)), max_size=60)
+# Posts by one person in March, June and the next January: read from a quarter, and a year.
+SPREAD = [(0, 3, 70, 9), (0, 4, 160, 9), (1, 5, 370, 9), (0, 0, 3, 9)]
 
 
 @pytest.fixture(scope="module")
@@ -127,8 +131,12 @@ def sqlite_org(tmp_path_factory, sqlite_template):
 
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(first=EVENTS, later=EVENTS, start=st.integers(0, 69), length=st.integers(0, 69),
-       site=st.sampled_from([None, 0, 1]), batch=st.sampled_from([1, 7, summaries.BATCH]))
+@given(first=EVENTS, later=EVENTS, start=st.integers(0, LAST_DAY),
+       length=st.integers(0, LAST_DAY), site=st.sampled_from([None, 0, 1]),
+       batch=st.sampled_from([1, 7, summaries.BATCH]))
+@example(first=SPREAD, later=SPREAD[1:], start=3, length=LAST_DAY, site=None, batch=1)
+@example(first=SPREAD[:2], later=SPREAD, start=0, length=200, site=None,
+         batch=summaries.BATCH)
 def test_summaries_equal_counting_the_raw_events(sqlite_org, first, later, start, length, site,
                                                  batch):
     db, ids, site_of = sqlite_org
@@ -144,7 +152,7 @@ def test_summaries_equal_counting_the_raw_events(sqlite_org, first, later, start
     _refresh(db, batch)
     sites = sorted(set(site_of.values()))
     f = Filters(DAY0 + timedelta(days=start),
-                DAY0 + timedelta(days=min(start + length, 69)),
+                DAY0 + timedelta(days=min(start + length, LAST_DAY)),
                 () if site is None else (sites[site],))
     want = _reference(first + later, ids, site_of, f)
     got = _figures(db, f)
@@ -180,6 +188,34 @@ def test_the_cover_holds_every_day_of_the_range_once(start, length):
         covered += [a + timedelta(days=i) for i in range((b - a).days + 1)]
     assert sorted(covered) == [start + timedelta(days=i) for i in range(length + 1)]
     assert len(days) <= 4
+
+
+@settings(max_examples=300, deadline=None)
+@given(start=st.dates(date(2024, 1, 1), date(2027, 12, 31)), length=st.integers(0, 1500),
+       coarse=st.booleans())
+@example(start=date(2024, 11, 24), length=729, coarse=True)
+def test_the_spans_hold_every_day_once_in_whole_periods(start, length, coarse):
+    end = start + timedelta(days=length)
+    covered = []
+    for grain, lo, hi in summaries.spans(start, end, coarse=coarse):
+        assert coarse or grain not in summaries.COARSE
+        for period in summaries.periods(grain, lo, hi):
+            first = date.fromisoformat(period)
+            assert summaries.first_day(grain, first) == first
+            last = summaries.last_day(grain, first)
+            covered += [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    assert sorted(covered) == [start + timedelta(days=i) for i in range(length + 1)]
+    if coarse and length >= 729:  # two years: a year, quarters and a few months at most
+        months = [s for s in summaries.spans(start, end) if s[0] == "month"]
+        assert sum(len(summaries.periods("month", lo, hi)) for _, lo, hi in months) <= 4
+
+
+def test_quarters_and_years_start_and_end_where_the_calendar_says():
+    assert summaries.first_day("qtr", date(2026, 5, 17)) == date(2026, 4, 1)
+    assert summaries.last_day("qtr", date(2026, 5, 17)) == date(2026, 6, 30)
+    assert summaries.last_day("qtr", date(2026, 12, 1)) == date(2026, 12, 31)
+    assert summaries.first_day("year", date(2026, 5, 17)) == date(2026, 1, 1)
+    assert summaries.last_day("year", date(2026, 5, 17)) == date(2026, 12, 31)
 
 
 def test_refresh_folds_only_new_events_and_says_how_many(db):
