@@ -49,6 +49,7 @@ from db.models import (
     AuditRecord,
     Comment,
     Course,
+    CourseProgress,
     FirstPost,
     HelpDay,
     Lesson,
@@ -63,6 +64,7 @@ from db.models import (
     SuggestionStatusChange,
     SummaryState,
     User,
+    utcnow,
 )
 
 ROLES = ("leader", "admin")
@@ -621,28 +623,42 @@ def course_completion(session: Session, *, actor: Actor, filters: Filters) -> pd
     """Per course and site: people who worked on the course in the range (`people`) and how
     many of them had completed every published lesson by its end. Groups under five hidden."""
     check_access(actor)
-    lp = LessonProgress
     n_lessons = (select(Lesson.course_id, func.count().label("n"))
                  .where(Lesson.published_revision_id.is_not(None))
                  .group_by(Lesson.course_id).subquery())
-    touched = or_(_in_range(lp.updated_at, filters), _in_range(lp.completed_at, filters))
-    per = (select(Lesson.course_id, lp.user_id,
-                  func.sum(case((lp.completed_at < filters.until, 1), else_=0)).label("done"),
-                  func.max(case((touched, 1), else_=0)).label("touched"))
-           .join(Lesson, Lesson.id == lp.lesson_id)
-           .where(Lesson.published_revision_id.is_not(None), _at_sites(lp.user_id, filters))
-           .group_by(Lesson.course_id, lp.user_id).subquery())
+    if filters.until > utcnow():
+        # A range that ends today: nothing is completed after it, and a learner worked on the
+        # course in it if their last work on it falls in it, so the rows kept per learner and
+        # course answer it (38k on the medium set, not 190k lessons' progress).
+        cp = CourseProgress
+        per = (select(cp.course_id, cp.user_id, cp.completed.label("done"))
+               .where(cp.last_worked_at >= filters.since, _at_sites(cp.user_id, filters))
+               .subquery())
+    else:
+        lp = LessonProgress
+        touched = or_(_in_range(lp.updated_at, filters), _in_range(lp.completed_at, filters))
+        per = (select(Lesson.course_id, lp.user_id,
+                      func.sum(case((lp.completed_at < filters.until, 1), else_=0)).label("done"))
+               .join(Lesson, Lesson.id == lp.lesson_id)
+               .where(Lesson.published_revision_id.is_not(None), _at_sites(lp.user_id, filters))
+               .group_by(Lesson.course_id, lp.user_id)
+               .having(func.max(case((touched, 1), else_=0)) == 1).subquery())
     finished = case((per.c.done >= n_lessons.c.n, 1), else_=0)
+    # Grouped by ids, named after: sorting 38k rows by two texts cost a third of the time.
+    grouped = (select(per.c.course_id, User.site_id, func.count().label("people"),
+                      func.sum(finished).label("completed"))
+               .join(n_lessons, n_lessons.c.course_id == per.c.course_id)
+               .join(User, User.id == per.c.user_id)
+               .group_by(per.c.course_id, User.site_id).subquery())
     rows = session.execute(
-        select(Course.title, Site.name, func.count(), func.sum(finished))
-        .select_from(per)
-        .join(n_lessons, n_lessons.c.course_id == per.c.course_id)
-        .join(Course, Course.id == per.c.course_id)
-        .join(User, User.id == per.c.user_id)
-        .join(Site, Site.id == User.site_id)
-        .where(per.c.touched == 1)
-        .group_by(Course.title, Site.name).order_by(Course.title, Site.name))
-    df = suppress_small_groups(_frame(rows, ["course", "site", "people", "completed"]))
+        select(Course.title, Site.name, grouped.c.people, grouped.c.completed)
+        .join(Course, Course.id == grouped.c.course_id)
+        .join(Site, Site.id == grouped.c.site_id))
+    df = _frame(rows, ["course", "site", "people", "completed"])
+    if df.duplicated(["course", "site"]).any():  # two courses of one title: one heatmap row
+        df = df.groupby(["course", "site"], as_index=False)[["people", "completed"]].sum()
+    df = df.sort_values(["course", "site"]).reset_index(drop=True)
+    df = suppress_small_groups(df)
     df["completed"] = df["completed"].astype(int)
     df["completion_rate"] = (df["completed"] / df["people"]).round(3)
     return df

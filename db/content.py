@@ -33,7 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
-from db import activity, audit, moderation, points
+from db import activity, audit, moderation, points, summaries
 from db.actors import Actor, require
 from db.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from db.models import (
@@ -1309,6 +1309,13 @@ def _progress_row(session: Session, actor: Actor, lesson_id: int) -> LessonProgr
     return row
 
 
+def _worked_on(session: Session, actor: Actor, lesson: Lesson, row: LessonProgress,
+               at: datetime | None = None) -> None:
+    """The learner changed their progress on the lesson: note it on the course too."""
+    row.updated_at = at or utcnow()
+    summaries.note_course_progress(session, user_id=actor.id, course_id=lesson.course_id)
+
+
 def mark_complete(session: Session, *, actor: Actor, lesson_id: int, done: bool = True) -> None:
     """Mark a lesson complete (points unless the course is mandatory) or not complete again."""
     lesson = _readable_lesson(session, actor, lesson_id)
@@ -1318,7 +1325,7 @@ def mark_complete(session: Session, *, actor: Actor, lesson_id: int, done: bool 
         return
     now = utcnow()
     row.completed_at = now if done else None
-    row.updated_at = now
+    _worked_on(session, actor, lesson, row, at=now)
     if done:
         mandatory = session.scalar(select(Course.is_mandatory)
                                    .where(Course.id == lesson.course_id))
@@ -1338,22 +1345,22 @@ def rate(session: Session, *, actor: Actor, lesson_id: int, stars: int | None) -
     """Rate a lesson 1-5 stars (None takes the rating back)."""
     if stars is not None and (not isinstance(stars, int) or not 1 <= stars <= 5):
         raise ValidationError("rating", "A rating is 1 to 5 stars.")
-    _readable_lesson(session, actor, lesson_id)
+    lesson = _readable_lesson(session, actor, lesson_id)
     row = _progress_row(session, actor, lesson_id)
     before = row.rating
     row.rating = stars
-    row.updated_at = utcnow()
+    _worked_on(session, actor, lesson, row)
     audit.record(session, actor=actor, action="lesson.rated", entity_type="lesson",
                  entity_id=lesson_id, before={"rating": before}, after={"rating": stars})
 
 
 def like(session: Session, *, actor: Actor, lesson_id: int, liked: bool) -> None:
     """Like a lesson, or take the like back."""
-    _readable_lesson(session, actor, lesson_id)
+    lesson = _readable_lesson(session, actor, lesson_id)
     row = _progress_row(session, actor, lesson_id)
     before = bool(row.liked)
     row.liked = bool(liked)
-    row.updated_at = utcnow()
+    _worked_on(session, actor, lesson, row)
     audit.record(session, actor=actor, action="lesson.liked" if liked else "lesson.unliked",
                  entity_type="lesson", entity_id=lesson_id, before={"liked": before},
                  after={"liked": bool(liked)})
@@ -1362,11 +1369,11 @@ def like(session: Session, *, actor: Actor, lesson_id: int, liked: bool) -> None
 def answer_relevance(session: Session, *, actor: Actor, lesson_id: int,
                      relevant: bool | None) -> None:
     """Answer "was this relevant to your work?" (None takes the answer back)."""
-    _readable_lesson(session, actor, lesson_id)
+    lesson = _readable_lesson(session, actor, lesson_id)
     row = _progress_row(session, actor, lesson_id)
     before = row.relevant
     row.relevant = relevant
-    row.updated_at = utcnow()
+    _worked_on(session, actor, lesson, row)
     audit.record(session, actor=actor, action="lesson.relevance", entity_type="lesson",
                  entity_id=lesson_id, before={"relevant": before}, after={"relevant": relevant})
 

@@ -559,6 +559,7 @@ class _Seeder:
         # In one fold: each person's day, week and month is then written once, where batches
         # of events would find and update it again in every batch (PostgreSQL medium: 106 -> 80 s).
         summaries.refresh(self.s, batch=max(self.b_activity.count, 1))
+        summaries.rebuild_course_progress(self.s)  # the progress was loaded in bulk
         if self._progress is not None:
             self._progress("activity summaries", 1, 1)
         counts = {

@@ -44,8 +44,11 @@ from db.models import (
     Answer,
     AuditRecord,
     Comment,
+    CourseProgress,
     FirstPost,
     HelpDay,
+    Lesson,
+    LessonProgress,
     LessonRevision,
     Question,
     RevisionContributor,
@@ -322,6 +325,39 @@ def _recount(session: Session, grain: str, periods: list[str]) -> None:
                 .group_by(a.grain, a.period, a.site_id))
         session.execute(c.__table__.insert().from_select(
             ["grain", "period", "site_id", "people", "contributors", *COUNTS], rows))
+
+
+# --- course progress --------------------------------------------------------------------------
+
+def _course_progress_rows(*where):
+    """Per learner and course: published lessons completed, and the last time they worked on
+    any lesson of it (the later of updated_at and completed_at of any of its lessons)."""
+    lp = LessonProgress
+    worked = case((lp.completed_at > lp.updated_at, lp.completed_at), else_=lp.updated_at)
+    return (select(Lesson.course_id, lp.user_id, func.count(lp.completed_at), func.max(worked))
+            .join(Lesson, Lesson.id == lp.lesson_id)
+            .where(Lesson.published_revision_id.is_not(None), *where)
+            .group_by(Lesson.course_id, lp.user_id))
+
+
+def note_course_progress(session: Session, *, user_id: int, course_id: int) -> None:
+    """Bring this learner's course_progress row for the course up to date with their lesson
+    progress (run in the transaction that changed it)."""
+    session.flush()  # the lesson_progress row just changed is read back
+    ins = _insert(session, CourseProgress).from_select(
+        ["course_id", "user_id", "completed", "last_worked_at"],
+        _course_progress_rows(LessonProgress.user_id == user_id, Lesson.course_id == course_id))
+    session.execute(ins.on_conflict_do_update(
+        index_elements=["course_id", "user_id"],
+        set_={"completed": ins.excluded.completed,
+              "last_worked_at": ins.excluded.last_worked_at}))
+
+
+def rebuild_course_progress(session: Session) -> None:
+    """Recompute every course_progress row from lesson progress (after a bulk load)."""
+    session.execute(delete(CourseProgress))
+    session.execute(CourseProgress.__table__.insert().from_select(
+        ["course_id", "user_id", "completed", "last_worked_at"], _course_progress_rows()))
 
 
 # --- who helps whom ---------------------------------------------------------------------------

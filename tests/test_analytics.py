@@ -3,13 +3,16 @@ hand (in the comments), on SQLite and PostgreSQL; small-group suppression; leade
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 import pytest
-from sqlalchemy import literal, select, union_all
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, literal, select, union_all
 
-from db import analytics, qa, summaries
+from db import analytics, content, qa, summaries
+from db.actors import Actor
 from db.analytics import Filters, suppress_small_groups
 from db.errors import PermissionDenied
 from db.models import (
@@ -171,6 +174,7 @@ def build_org(db) -> dict[str, int]:
         suggestion("s4", "Beta", at("03-10"), "new", [])
     with db.write() as s:
         summaries.refresh(s)  # as an analytics page does when it finds new activity
+        summaries.rebuild_course_progress(s)  # the progress above was written straight in
     return ids
 
 
@@ -350,6 +354,71 @@ def test_course_completion_small_group_when_shown(db, people, org, no_suppressio
     df = call(db, analytics.course_completion, people["leader"])
     beta = df[df["site"] == "Beta"].iloc[0]
     assert (beta["people"], beta["completed"]) == (2, 1)
+
+
+def _completion_by_hand(db, f: Filters) -> dict[tuple[str, str], tuple[int, int]]:
+    """Course completion counted from every lesson's progress, in pandas: (course, site) ->
+    (people who worked on it in the range, of whom finished every published lesson by then)."""
+    with db.read() as s:
+        rows = s.execute(select(Course.title, Site.name, LessonProgress.user_id,
+                                LessonProgress.lesson_id, LessonProgress.completed_at,
+                                LessonProgress.updated_at)
+                         .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+                         .join(Course, Course.id == Lesson.course_id)
+                         .join(User, User.id == LessonProgress.user_id)
+                         .join(Site, Site.id == User.site_id)
+                         .where(Lesson.published_revision_id.is_not(None))).all()
+        n = dict(s.execute(select(Course.title, func.count()).join(Lesson)
+                           .where(Lesson.published_revision_id.is_not(None))
+                           .group_by(Course.title)).all())
+    inside = lambda t: t is not None and f.since <= t < f.until  # noqa: E731
+    per: dict[tuple, list] = {}
+    for course, site, user, _lesson, completed, updated in rows:
+        done, touched = per.setdefault((course, site, user), [0, False])
+        per[course, site, user] = [done + (completed is not None and completed < f.until),
+                                   touched or inside(completed) or inside(updated)]
+    out: dict[tuple[str, str], tuple[int, int]] = {}
+    for (course, site, _user), (done, touched) in per.items():
+        if touched:
+            people, finished = out.get((course, site), (0, 0))
+            out[course, site] = (people + 1, finished + (done >= n[course]))
+    return out
+
+
+LESSON_OPS = st.lists(st.tuples(st.sampled_from(["a1", "a2", "a5", "a6", "b1", "g1"]),
+                                st.integers(0, 1),
+                                st.sampled_from(["complete", "undo", "rate", "like", "relevant"])),
+                      min_size=1, max_size=12)
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=LESSON_OPS, days=st.sampled_from([0, 30, 400]))
+def test_course_completion_up_to_today_follows_every_lesson_change(db, people, org,
+                                                                   no_suppression, ops, days):
+    """A range that ends today reads the rows kept per learner and course; whatever learners
+    complete, take back, rate, like or answer, they agree with counting every lesson."""
+    with db.read() as s:
+        lesson_ids = s.scalars(select(Lesson.id).order_by(Lesson.position)).all()
+    for who, lesson, op in ops:
+        learner = Actor(id=org[who], username=who, name=who, roles=frozenset({"learner"}))
+        with db.write() as s:
+            if op in ("complete", "undo"):
+                content.mark_complete(s, actor=learner, lesson_id=lesson_ids[lesson],
+                                      done=op == "complete")
+            elif op == "rate":
+                content.rate(s, actor=learner, lesson_id=lesson_ids[lesson], stars=4)
+            elif op == "like":
+                content.like(s, actor=learner, lesson_id=lesson_ids[lesson], liked=True)
+            else:
+                content.answer_relevance(s, actor=learner, lesson_id=lesson_ids[lesson],
+                                         relevant=True)
+    today = date.today()
+    f = Filters(today - timedelta(days=days), today)
+    df = call(db, analytics.course_completion, people["leader"], f)
+    got = {(r["course"], r["site"]): (r["people"], r["completed"])
+           for r in df.to_dict("records")}
+    assert got == _completion_by_hand(db, f)
 
 
 def test_suggestion_funnel(db, people, org):
