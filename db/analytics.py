@@ -502,8 +502,9 @@ def participation(session: Session, *, actor: Actor, filters: Filters) -> pd.Dat
     # Everyone's function as a number, so the 10k people come back as one array and are
     # counted per site and function in numpy (rows and a pandas group-by took 45 ms of 75).
     functions = sorted(session.scalars(select(User.function).where(*staff).distinct()))
-    grid = integer_rows(session, select(User.id, User.site_id, case(
-        {f: i for i, f in enumerate(functions)}, value=User.function, else_=-1)).where(*staff), 3)
+    code = (case({f: i for i, f in enumerate(functions)}, value=User.function, else_=-1)
+            if functions else literal(-1))  # nobody yet: CASE needs a WHEN
+    grid = integer_rows(session, select(User.id, User.site_id, code).where(*staff), 3)
     # Active anywhere in the range, counted at the site they belong to now.
     active = _people_active(session, Filters(filters.start, filters.end))
     ids, posts_of = active["user_id"].to_numpy(), active["posts"].to_numpy()
