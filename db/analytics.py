@@ -507,11 +507,9 @@ def participation(session: Session, *, actor: Actor, filters: Filters) -> pd.Dat
     grid = integer_rows(session, select(User.id, User.site_id, code).where(*staff), 3)
     # Active anywhere in the range, counted at the site they belong to now.
     active = _people_active(session, Filters(filters.start, filters.end))
-    ids, posts_of = active["user_id"].to_numpy(), active["posts"].to_numpy()
-    order = np.argsort(ids)
-    at = np.searchsorted(ids[order], grid[:, 0]).clip(max=max(len(ids) - 1, 0))
-    found = (ids[order][at] == grid[:, 0]) if len(ids) else np.zeros(len(grid), dtype=bool)
-    posts = np.where(found, posts_of[order][at] if len(ids) else 0, 0)
+    posts = active.set_index("user_id")["posts"].reindex(grid[:, 0]).to_numpy(dtype=float)
+    found = ~np.isnan(posts)  # active in the range
+    posts = np.nan_to_num(posts)
     # One number per site and function (function -1: not one of those read, none here).
     keys, group_of = np.unique(grid[:, 1] * (len(functions) + 1) + grid[:, 2] + 1,
                                return_inverse=True)

@@ -123,8 +123,8 @@ def last_day(grain: str, day: date) -> date:
     if grain == "month":
         return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     if grain == "qtr":
-        return last_day("month", first_day("qtr", day).replace(
-            month=first_day("qtr", day).month + 2))
+        first = first_day("qtr", day)
+        return last_day("month", first.replace(month=first.month + 2))
     if grain == "year":
         return day.replace(month=12, day=31)
     return day

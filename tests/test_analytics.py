@@ -30,6 +30,7 @@ from db.models import (
     Suggestion,
     SuggestionStatusChange,
     User,
+    utcnow,
 )
 
 MARCH = Filters(date(2026, 3, 1), date(2026, 3, 31))
@@ -413,7 +414,7 @@ def test_course_completion_up_to_today_follows_every_lesson_change(db, people, o
             else:
                 content.answer_relevance(s, actor=learner, lesson_id=lesson_ids[lesson],
                                          relevant=True)
-    today = date.today()
+    today = utcnow().date()  # the day the app counts as today
     f = Filters(today - timedelta(days=days), today)
     df = call(db, analytics.course_completion, people["leader"], f)
     got = {(r["course"], r["site"]): (r["people"], r["completed"])
