@@ -1319,10 +1319,11 @@ def _worked_on(session: Session, actor: Actor, lesson: Lesson, row: LessonProgre
 def mark_complete(session: Session, *, actor: Actor, lesson_id: int, done: bool = True) -> None:
     """Mark a lesson complete (points unless the course is mandatory) or not complete again."""
     lesson = _readable_lesson(session, actor, lesson_id)
-    row = _progress_row(session, actor, lesson_id)
-    was = row.completed_at
+    existing = session.get(LessonProgress, (actor.id, lesson_id))
+    was = existing.completed_at if existing is not None else None
     if (was is not None) == done:
-        return
+        return  # nothing changes: not even a progress row saying they worked on it
+    row = existing or _progress_row(session, actor, lesson_id)
     now = utcnow()
     row.completed_at = now if done else None
     _worked_on(session, actor, lesson, row, at=now)
