@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import idle, shot
 from tests.e2e.test_signin_journeys import sign_in
 
 pytestmark = pytest.mark.browser
@@ -16,6 +16,8 @@ WAIT = 20000
 
 
 def open_page(page, title):
+    # A run still going (the one after signing in) would take the page back to Home.
+    idle(page)
     page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
     expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible(timeout=WAIT)
 
