@@ -110,12 +110,7 @@ def _dialect(session: Session) -> str:
 period = summaries.period
 
 
-def hours_between(session: Session, later, earlier):
-    """Hours from `earlier` to `later` (timestamps) as a float."""
-    if _dialect(session) == "postgresql":
-        # extract() gives numeric: a Decimal per row to convert, for thousands of rows.
-        return cast(extract("epoch", later - earlier), Float) / 3600.0
-    return (func.julianday(later) - func.julianday(earlier)) * 24.0
+hours_between = summaries.hours_between
 
 
 def month_number(session: Session, column):
@@ -536,16 +531,18 @@ def participation(session: Session, *, actor: Actor, filters: Filters) -> pd.Dat
     return df
 
 
-def _questions_in_range(session: Session, filters: Filters):
-    """Visible questions asked in the range, as integers: the month asked (year * 12 + month
-    - 1), seconds to the first visible answer (-1: none yet) and 1 if an answer is accepted."""
-    q = Question
-    seconds = func.round(hours_between(session, q.first_answer_at, q.created_at) * 3600.0)
-    return (select(month_number(session, q.created_at),
-                   func.coalesce(cast(seconds, Integer), -1),
-                   case((q.accepted_answer_id.is_not(None), 1), else_=0))
-            .where(q.status == "visible", _in_range(q.created_at, filters),
-                   _at_sites(q.author_id, filters)))
+def joined_integers(session: Session, column):
+    """An aggregate of an integer column as one 'n,n,...' text (NULLs left out), for numpy to
+    read in one call (see integer_rows)."""
+    if _dialect(session) == "postgresql":
+        return func.string_agg(cast(column, String), ",")
+    return func.group_concat(column, ",")
+
+
+def _integers(text_: str | None) -> np.ndarray:
+    if not text_:
+        return np.zeros(0, dtype=np.int64)
+    return np.fromstring(text_, dtype=np.int64, sep=",")
 
 
 def _nearest_rank(ordered: np.ndarray, q: float) -> float | None:
@@ -559,26 +556,33 @@ def answer_times(session: Session, *, actor: Actor, filters: Filters) -> pd.Data
     """Per month asked: questions, answered, accepted, unanswered, median and 90th percentile
     hours to the first answer. One extra row with month = NaT holds the whole range.
 
-    One query returns a row per question asked in the range (the first answer's time is kept
-    on the question), as integers straight into numpy; the nearest-rank percentiles are taken
-    there, as SQLite has no percentile function.
+    One query, read from ix_questions_answer_times alone: per month asked, the counts and the
+    seconds each answered question waited (kept on the question), as one text of integers;
+    the nearest-rank percentiles are taken in numpy, as SQLite has no percentile function.
     """
     check_access(actor)
     columns = ["month", "questions", "answered", "accepted", "median_hours", "p90_hours"]
-    month, seconds, accepted = integer_rows(session, _questions_in_range(session, filters),
-                                            3).T
-    if not len(month):
+    q = Question
+    month = month_number(session, q.created_at)
+    found = session.execute(
+        select(month, func.count(), func.count(q.accepted_answer_id),
+               joined_integers(session, q.answer_seconds))
+        .where(q.status == "visible", _in_range(q.created_at, filters),
+               _at_sites(q.author_id, filters))
+        .group_by(month).order_by(month)).all()
+    if not found:
         return pd.DataFrame(columns=[*columns, "unanswered"])
 
-    def row(label: str | None, chosen: np.ndarray) -> tuple:
-        waited = seconds[chosen]
-        hours = np.sort(waited[waited >= 0]) / 3600.0
-        return (label, int(chosen.sum()), len(hours), int(accepted[chosen].sum()),
-                _nearest_rank(hours, 0.5), _nearest_rank(hours, 0.9))
+    def row(label: str | None, asked: int, accepted: int, waited: np.ndarray) -> tuple:
+        hours = np.sort(waited) / 3600.0
+        return (label, asked, len(hours), accepted, _nearest_rank(hours, 0.5),
+                _nearest_rank(hours, 0.9))
 
-    rows = [row(f"{int(m) // 12:04d}-{int(m) % 12 + 1:02d}-01", month == m)
-            for m in np.unique(month)]
-    rows.append(row(None, np.ones(len(month), dtype=bool)))
+    waits = [_integers(text_) for *_rest, text_ in found]
+    rows = [row(f"{int(m) // 12:04d}-{int(m) % 12 + 1:02d}-01", int(n), int(acc), w)
+            for (m, n, acc, _text), w in zip(found, waits, strict=True)]
+    rows.append(row(None, sum(int(r[1]) for r in found), sum(int(r[2]) for r in found),
+                    np.concatenate(waits)))
     df = pd.DataFrame(rows, columns=columns)
     df["month"] = pd.to_datetime(df["month"])
     df["unanswered"] = df["questions"] - df["answered"]

@@ -40,6 +40,7 @@ from db.models import (
     Setting,
     Suggestion,
     User,
+    answer_seconds,
     utcnow,
 )
 from db.text import clean, fingerprint
@@ -283,6 +284,7 @@ def _set_status(session: Session, entity_type: str, kind: _Kind, item, status: s
     question.answer_count, question.first_answer_at = session.execute(
         select(func.count(), func.min(Answer.created_at)).where(
             Answer.question_id == question.id, Answer.status == "visible")).one()
+    question.answer_seconds = answer_seconds(question.created_at, question.first_answer_at)
     if status in ("hidden", "deleted") and question.accepted_answer_id == item.id:
         # A removed answer cannot stay the accepted one, nor keep the points it earned.
         question.accepted_answer_id = None

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     bindparam,
     case,
+    cast,
     delete,
     exists,
     func,
@@ -31,7 +32,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from db import activity, audit, moderation, notify, points, search
+from db import activity, audit, moderation, notify, points, search, summaries
 from db.actors import Actor, require
 from db.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from db.models import (
@@ -50,6 +51,7 @@ from db.models import (
     Tag,
     User,
     Vote,
+    answer_seconds,
     utcnow,
 )
 from db.text import clean
@@ -312,12 +314,16 @@ def ask(session: Session, *, actor: Actor, title: str, body: str, tags: Iterable
 
 
 def recount_answers(session: Session) -> None:
-    """Every question's answer_count and first_answer_at from its visible answers (answers
-    written straight into the table: imports, repairs, planted test data)."""
+    """Every question's answer_count, first_answer_at and answer_seconds from its visible
+    answers (answers written straight into the table: imports, repairs, planted test data)."""
     visible = (Answer.question_id == Question.id) & (Answer.status == "visible")
     session.execute(update(Question).values(
         answer_count=select(func.count()).where(visible).scalar_subquery(),
         first_answer_at=select(func.min(Answer.created_at)).where(visible).scalar_subquery())
+        .execution_options(synchronize_session=False))
+    seconds = summaries.hours_between(session, Question.first_answer_at, Question.created_at)
+    session.execute(update(Question).values(
+        answer_seconds=cast(func.round(seconds * 3600.0), Integer))
         .execution_options(synchronize_session=False))
 
 
@@ -333,6 +339,7 @@ def answer(session: Session, *, actor: Actor, question_id: int, body: str) -> in
     session.add(a)
     q.answer_count = Question.answer_count + 1
     q.first_answer_at = func.coalesce(Question.first_answer_at, now)
+    q.answer_seconds = func.coalesce(Question.answer_seconds, answer_seconds(q.created_at, now))
     q.last_activity_at = now
     session.flush()
     if actor.id != q.author_id:

@@ -1771,14 +1771,16 @@ class _Seeder:
                     body += "\n\n" + rng.choice(_QUESTION_ENDINGS).format_map(ctx)
                 tags = [tg.format_map(ctx) for tg in tpl["tags"]]
             acc = self.q_accepted[i]
+            first = min((self.a_time[j] for j in self.q_answers[i]), default=None)
             self.b_questions.add({
                 "id": i + 1, "title": _clip(title, 200), "body": body,
                 "author_id": self.q_author[i], "lesson_id": self.q_lesson[i],
                 "created_at": self.ts(t), "last_activity_at": self.ts(self.q_last[i]),
                 "edited_at": None, "score": self.q_score[i],
                 "answer_count": len(self.q_answers[i]),
-                "first_answer_at": (self.ts(min(self.a_time[j] for j in self.q_answers[i]))
-                                    if self.q_answers[i] else None),
+                "first_answer_at": (self.ts(first) if first is not None else None),
+                "answer_seconds": (self.tl.real(first) - self.tl.real(t)
+                                   if first is not None else None),
                 "accepted_answer_id": acc + 1 if with_accepted and acc >= 0 else None,
                 "status": "visible", "flag_count": self.q_flags[i]})
             for tg in dict.fromkeys(tags):

@@ -23,11 +23,13 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import (
     Date,
+    Float,
     String,
     and_,
     case,
     cast,
     delete,
+    extract,
     func,
     literal,
     select,
@@ -94,6 +96,14 @@ def period(session: Session, grain: str, column):
         # 'weekday 0' moves forward to Sunday (or stays), six days back is that week's Monday.
         return func.date(column, "weekday 0", "-6 days")
     return func.substr(column, 1, 7, type_=String) + "-01"
+
+
+def hours_between(session: Session, later, earlier):
+    """Hours from `earlier` to `later` (timestamps) as a float."""
+    if dialect(session) == "postgresql":
+        # extract() gives numeric: a Decimal per row to convert, for thousands of rows.
+        return cast(extract("epoch", later - earlier), Float) / 3600.0
+    return (func.julianday(later) - func.julianday(earlier)) * 24.0
 
 
 def period_of_day(session: Session, grain: str, day_text):

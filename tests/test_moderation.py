@@ -394,8 +394,13 @@ def test_first_answer_time_follows_the_visible_answers(db, people, flaggers):
     qid = ask(db, people["learner"])
 
     def first() -> object:
+        """The kept time of the first visible answer; the seconds kept with it must agree."""
         with db.read() as s:
-            return s.get(Question, qid).first_answer_at
+            q = s.get(Question, qid)
+            waited = (None if q.first_answer_at is None
+                      else round((q.first_answer_at - q.created_at).total_seconds()))
+            assert q.answer_seconds == waited
+            return q.first_answer_at
 
     assert first() is None
     with db.write() as s:
@@ -419,7 +424,8 @@ def test_first_answer_time_follows_the_visible_answers(db, people, flaggers):
                           decision="keep", reason="The answer is correct")
     assert first() == at[early]
     with db.write() as s:  # a repair from the answers gives the same
-        s.execute(update(Question).values(first_answer_at=None, answer_count=0))
+        s.execute(update(Question).values(first_answer_at=None, answer_seconds=None,
+                                          answer_count=0))
         qa.recount_answers(s)
     assert first() == at[early]
 

@@ -89,9 +89,10 @@ def test_fair_play_reads_vote_pairs_from_their_index_without_sorting(db):
     assert "COVERING INDEX ix_votes_voter_recipient" in plan and "TEMP B-TREE" not in plan
 
 
-def test_backlog_and_decision_quality_scan_submissions_instead_of_walking_an_index(db):
-    """Both read most submissions whatever the range; walked through the (agency, submitted_on)
-    index, every row is fetched at random (medium, 90 days: 110-130 ms against 15-20 ms)."""
+def test_backlog_and_decision_quality_never_fetch_submissions_at_random(db):
+    """Both read most submissions whatever the range; walked through an index that lacks their
+    columns, every row is fetched at random (medium, 90 days: 110-130 ms against 15-20 ms for a
+    plain scan, 9 ms reading an index that holds every column)."""
     from datetime import date
 
     from sqlalchemy import event
@@ -123,4 +124,4 @@ def test_backlog_and_decision_quality_scan_submissions_instead_of_walking_an_ind
         for sql, params in queries:
             plan = " ".join(r[3] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql,
                                                                params))
-            assert plan.startswith("SCAN submissions") and "INDEX" not in plan, plan
+            assert "INDEX" not in plan.replace("COVERING INDEX", ""), plan

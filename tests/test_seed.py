@@ -156,6 +156,21 @@ def test_question_score_and_answer_count_match_votes_and_answers(s):
     assert _scalar(s, "SELECT COUNT(*) FROM questions WHERE answer_count = 0") > 0
 
 
+def test_first_answer_times_match_the_answers(s):
+    # Time to first answer reads the kept seconds: they must be what a repair would write.
+    from db import qa
+    from db.models import Question
+
+    kept = s.execute(select(Question.id, Question.first_answer_at, Question.answer_seconds)
+                     .order_by(Question.id)).all()
+    assert sum(1 for r in kept if r.answer_seconds is not None) > len(kept) // 2
+    qa.recount_answers(s)
+    again = s.execute(select(Question.id, Question.first_answer_at, Question.answer_seconds)
+                      .order_by(Question.id)).all()
+    s.rollback()
+    assert kept == again
+
+
 def test_answer_score_matches_votes(s):
     assert _scalar(s, """
         SELECT COUNT(*) FROM answers a WHERE a.score != COALESCE(
