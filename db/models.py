@@ -682,6 +682,8 @@ class HelpDay(Base):
     summary, kept by db.summaries.refresh. `day` is 'YYYY-MM-DD' of the post helped with."""
 
     __tablename__ = "help_days"
+    # Every column, so the network's read of a range never touches the table.
+    __table_args__ = (Index("ix_help_days_acts", "day", "helper_id", "helped_id", "acts"),)
     day: Mapped[str] = mapped_column(String(10), primary_key=True)
     helper_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     helped_id: Mapped[int] = mapped_column(Integer, primary_key=True)

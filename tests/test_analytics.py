@@ -467,6 +467,16 @@ def test_help_matrix_by_site(db, people, org, no_suppression):
                    ("Beta", "Alpha"): (3, 2), ("Gamma", "Alpha"): (1, 1)}
 
 
+def test_help_pairs_are_the_same_when_too_large_to_pack(db, people, org, monkeypatch):
+    # Each help day comes as one packed integer; with acts beyond what the packing holds (a3
+    # gave a1 3 acts on one day) the rows are read unpacked, and the pairs must not change.
+    packed = call(db, analytics.help_pairs, people["leader"])
+    assert (org["a3"], org["a1"], 3) in packed
+    analytics.forget_shared()
+    monkeypatch.setattr(analytics, "_ACTS", 2)
+    assert call(db, analytics.help_pairs, people["leader"]) == packed
+
+
 def test_help_matrix_hides_cells_with_few_helpers(db, people, org):
     assert call(db, analytics.help_matrix, people["leader"], by="site").empty
 
