@@ -13,11 +13,14 @@ from datetime import date, datetime, timedelta
 from itertools import combinations
 
 import networkx as nx
+import numpy as np
 from sqlalchemy import (
+    BigInteger,
     Integer,
     and_,
     bindparam,
     case,
+    cast,
     func,
     literal_column,
     or_,
@@ -30,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from db import audit, notify, points
 from db.actors import SYSTEM, Actor, require
+from db.analytics import integer_rows
 from db.errors import NotFound, ValidationError
 from db.models import (
     BADGE_TIERS,
@@ -582,29 +586,36 @@ class Ring:
         return min(m.given_inside / m.given if m.given else 0.0 for m in self.members)
 
 
-def vote_pairs(since: datetime, min_votes: int):
-    """Voter, recipient and upvotes since `since`, for pairs with at least `min_votes` (read
-    in the order of ix_votes_voter_recipient, so no sort)."""
-    n = func.count()
-    return (select(Vote.user_id, Vote.recipient_id, n.label("n"))
-            .where(Vote.value == 1, Vote.created_at >= since)
-            .group_by(Vote.user_id, Vote.recipient_id).having(n >= min_votes))
+_VOTERS = 1 << 31  # ids are 32-bit: voter * _VOTERS + recipient is one 63-bit number
+
+
+def upvotes_since(since: datetime):
+    """Every upvote since `since` as voter * _VOTERS + recipient, one range of
+    ix_votes_created_pair."""
+    return (select(cast(Vote.user_id, BigInteger) * _VOTERS + Vote.recipient_id)
+            .where(Vote.created_at >= since, Vote.value == 1))
+
+
+def _runs(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of a sorted array and how often each occurs."""
+    starts = np.flatnonzero(np.diff(ordered, prepend=ordered[:1] - 1))
+    return ordered[starts], np.diff(np.append(starts, len(ordered)))
 
 
 def _vote_graph(session: Session, since: datetime, min_votes: int
                 ) -> tuple[nx.DiGraph, dict[int, int]]:
     """Voter -> recipient links with at least `min_votes` upvotes since `since`, and how many
-    upvotes each person gave."""
-    n = func.count()
-    edges = session.execute(vote_pairs(since, min_votes)).all()
+    upvotes each person on them gave. The window's upvotes (130k for 90 days on the medium
+    set) come as one text of integers and are counted in numpy."""
+    votes = np.sort(integer_rows(session, upvotes_since(since), 1)[:, 0])
+    pairs, per_pair = _runs(votes)
+    voters, per_voter = _runs(votes // _VOTERS)  # sorted by voter as well
+    strong = per_pair >= min_votes
     graph = nx.DiGraph()
-    graph.add_weighted_edges_from((e.user_id, e.recipient_id, e.n) for e in edges)
-    given: dict[int, int] = {}
-    if graph.number_of_nodes():
-        given = dict(session.execute(
-            select(Vote.user_id, n).where(Vote.value == 1, Vote.created_at >= since)
-            .group_by(Vote.user_id)).all())
-    return graph, given
+    graph.add_weighted_edges_from(zip((pairs[strong] // _VOTERS).tolist(),
+                                      (pairs[strong] % _VOTERS).tolist(),
+                                      per_pair[strong].tolist(), strict=True))
+    return graph, dict(zip(voters.tolist(), per_voter.tolist(), strict=True))
 
 
 def _inside(graph: nx.DiGraph, group: Iterable[int], member: int) -> int:

@@ -466,9 +466,10 @@ class Vote(Base):
         CheckConstraint("user_id <> recipient_id", "not_own"),
         Index("ix_votes_entity", "entity_type", "entity_id"),
         Index("ix_votes_recipient_created", "recipient_id", "created_at"),
-        Index("ix_votes_created", "created_at"),
+        # Fair play reads the upvotes of a window (voter, recipient) from this index alone.
+        Index("ix_votes_created_pair", "created_at", "value", "user_id", "recipient_id"),
         Index("ix_votes_type_created", "entity_type", "created_at", "entity_id", "value"),
-        # Fair play: upvotes grouped by voter and recipient, read from the index alone.
+        # The fair-play counts of each new upvote: this voter to this recipient.
         Index("ix_votes_voter_recipient", "user_id", "recipient_id", "value", "created_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
