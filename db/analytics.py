@@ -53,6 +53,7 @@ from db.models import (
     CourseProgress,
     FirstPost,
     HelpDay,
+    HelpPeriod,
     Lesson,
     LessonProgress,
     LessonRevision,
@@ -172,30 +173,9 @@ def _at_sites(user_col, f: Filters):
     return user_col.in_(select(User.id).where(User.site_id.in_(f.sites)))
 
 
-def integer_rows(session: Session, query, width: int) -> np.ndarray:
-    """The rows of `query` (`width` integer columns, no NULLs) as an n x width int64 array.
-
-    The rows come back as one text (group_concat, string_agg), read by numpy in one call.
-    On SQLite that replaces one fetch step per row: Python's sqlite3 gives up the GIL around
-    every step, and while another thread of the server computes, taking it back waits up to
-    the switch interval (5 ms) each time, so 150k rows could take minutes on a busy server
-    instead of a fifth of a second. On PostgreSQL it saves making a Python tuple per row:
-    two years of help pairs (240k rows) in 90-120 ms instead of 160-210.
-    """
-    conn = session.connection()
-    sub = query.subquery()
-    cols = list(sub.c)
-    if _dialect(session) == "postgresql":
-        joined = func.string_agg(func.concat_ws(",", *cols), ",")
-    else:
-        row = cols[0]
-        for c in cols[1:]:
-            row = row.concat(",").concat(c)
-        joined = func.group_concat(row, ",")
-    text_ = conn.execute(select(joined)).scalar()
-    if not text_:
-        return np.zeros((0, width), dtype=np.int64)
-    return np.fromstring(text_, dtype=np.int64, sep=",").reshape(-1, width)
+integer_rows = summaries.integer_rows
+joined_integers = summaries.joined_integers
+_integers = summaries.integers
 
 
 def _frame(rows, columns: Sequence[str]) -> pd.DataFrame:
@@ -249,7 +229,7 @@ def data_state(session: Session) -> tuple[str, bool]:
     Sign-ins and sign-outs change nothing counted here: left out, or every sign-in anywhere
     would empty every analytics cache (the newest other record is a few rows back by id).
     """
-    *row, summarised, help_read = session.execute(select(
+    *row, summarised, help_read, periods = session.execute(select(
         select(AuditRecord.id).where(AuditRecord.action.not_like("auth.%"))
         .order_by(AuditRecord.id.desc()).limit(1).scalar_subquery(),
         select(func.max(ActivityEvent.id)).scalar_subquery(),
@@ -260,10 +240,13 @@ def data_state(session: Session) -> tuple[str, bool]:
         .scalar_subquery(),
         select(SummaryState.last_id).where(SummaryState.name == "help.audit")
         .scalar_subquery(),
+        select(SummaryState.last_id).where(SummaryState.name == summaries.HELP_PERIODS)
+        .scalar_subquery(),
     )).one()
     # Behind: events not yet summarised, or audited changes (new posts, acceptances,
-    # moderation) the help summary has not read.
-    behind = (row[1] or 0) > (summarised or 0) or (row[0] or 0) > (help_read or 0)
+    # moderation) the help summaries have not read.
+    behind = ((row[1] or 0) > (summarised or 0) or (row[0] or 0) > (help_read or 0)
+              or periods is None)  # help_periods not built yet (a database just migrated)
     return "-".join(str(v or 0) for v in row), behind
 
 
@@ -532,20 +515,6 @@ def participation(session: Session, *, actor: Actor, filters: Filters) -> pd.Dat
     return df
 
 
-def joined_integers(session: Session, column):
-    """An aggregate of an integer column as one 'n,n,...' text (NULLs left out), for numpy to
-    read in one call (see integer_rows)."""
-    if _dialect(session) == "postgresql":
-        return func.string_agg(cast(column, String), ",")
-    return func.group_concat(column, ",")
-
-
-def _integers(text_: str | None) -> np.ndarray:
-    if not text_:
-        return np.zeros(0, dtype=np.int64)
-    return np.fromstring(text_, dtype=np.int64, sep=",")
-
-
 def _nearest_rank(ordered: np.ndarray, q: float) -> float | None:
     """The smallest of the sorted values with at least a share q of them at or below it."""
     if not len(ordered):
@@ -770,6 +739,69 @@ def top_contributors(session: Session, *, actor: Actor, filters: Filters,
 _ACTS = 1 << 16  # acts of help one person gave another on one day stay below this
 
 
+def _help_spans(filters: Filters, *, days: bool = False) -> list[tuple[str, str, str]]:
+    """The range as whole years, quarters and months (help_periods), or with `days` its loose
+    days as ("day", first, last) ranges of help_days (weeks spelled out as their days)."""
+    found = summaries.spans(filters.start, filters.end)
+    if not days:
+        return [s for s in found if s[0] in summaries.HELP_GRAINS]
+    last = lambda monday: (date.fromisoformat(monday) + timedelta(days=6)).isoformat()  # noqa: E731
+    return ([("day", lo, last(hi)) for grain, lo, hi in found if grain == "week"]
+            + [s for s in found if s[0] == "day"])
+
+
+def _help_of_periods(session: Session, spans: list[tuple[str, str, str]]) -> np.ndarray:
+    """(helper, helped, acts) rows of the help_periods of `spans`, as one byte string."""
+    if not spans:
+        return np.zeros((0, 3), dtype=np.int64)
+    p = HelpPeriod
+    # One index range per span (an OR of them made SQLite collect the keys first: 2.5x slower).
+    rows = union_all(*(select(p.pairs).where(p.grain == grain, p.period.between(lo, hi))
+                       for grain, lo, hi in spans)).subquery()
+    blob = session.connection().execute(
+        select(summaries.joined_bytes(session, rows.c.pairs))).scalar() or b""
+    return summaries.help_triples(blob)
+
+
+def _help_of_days(session: Session, days: list[tuple[str, str]], only: list,
+                  width: int) -> np.ndarray:
+    """(helper, helped, acts) rows of help_days in the day ranges (and `only` conditions).
+
+    Each row comes as one integer, (helper * width + helped) * 2^16 + acts: SQLite joins
+    integers into text at a third of the cost of joining three per row."""
+    h = HelpDay
+    where = [or_(*(h.day.between(lo, hi) for lo, hi in days)), *only]
+    if width * width < 1 << 47:  # the packed number fits in 63 bits
+        key = cast(h.helper_id, BigInteger) * width + h.helped_id
+        text_, most = session.connection().execute(
+            select(joined_integers(session, key * _ACTS + h.acts), func.max(h.acts))
+            .where(*where)).one()
+        if most is None or most < _ACTS:
+            packed = _integers(text_)
+            return np.column_stack((packed // _ACTS // width, packed // _ACTS % width,
+                                    packed % _ACTS))
+    # ids or acts too large to pack
+    return integer_rows(session, select(h.helper_id, h.helped_id, h.acts).where(*where), 3)
+
+
+def _pair_totals(triples: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """(helper * width + helped, acts) per pair of (helper, helped, acts) rows, in key order.
+
+    Sorting one array of packed numbers (pair, then acts in the low 16 bits) is a third of the
+    time of sorting the pairs and carrying the acts along."""
+    if not len(triples):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    key = triples[:, 0] * width + triples[:, 1]
+    if width * width < 1 << 47 and triples[:, 2].max() < _ACTS:
+        packed = np.sort(key * _ACTS + triples[:, 2])
+        key, acts = packed // _ACTS, packed % _ACTS
+    else:
+        order = np.argsort(key)
+        key, acts = key[order], triples[order, 2]
+    starts = np.flatnonzero(np.diff(key, prepend=-1))
+    return key[starts], np.add.reduceat(acts, starts)
+
+
 def _help(session: Session, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(pairs, people): pairs has helper, helped, acts and both people's site_id, site and
     function; people is indexed by id with name, site_id, site and function. Every chart on
@@ -781,38 +813,19 @@ def _help(session: Session, filters: Filters) -> tuple[pd.DataFrame, pd.DataFram
             select(User.id, User.name, User.site_id, Site.name, User.function)
             .outerjoin(Site, Site.id == User.site_id)).fetchall(),
             ["id", "name", "site_id", "site", "function"]).set_index("id")
-        in_range = [h.day.between(filters.start.isoformat(), filters.end.isoformat())]
-        if filters.sites:
-            chosen = select(User.id).where(User.site_id.in_(filters.sites))
-            in_range.append(or_(h.helper_id.in_(chosen), h.helped_id.in_(chosen)))
-        # Hundreds of thousands of day rows, read from ix_help_days_acts and added up per pair
-        # in numpy. Each row comes as one integer, (helper * width + helped) * 2^16 + acts:
-        # SQLite joins integers into text at a third of the cost of joining three per row.
         width = int(people.index.max()) + 1 if len(people) else 1
-        packed = None
-        if width * width < 1 << 47:  # the packed number fits in 63 bits
-            key = cast(h.helper_id, BigInteger) * width + h.helped_id
-            text_, most = conn.execute(
-                select(joined_integers(session, key * _ACTS + h.acts), func.max(h.acts))
-                .where(*in_range)).one()
-            if most is None or most < _ACTS:
-                packed = _integers(text_)
-        if packed is not None:
-            packed.sort()
-            keys, acts = packed // _ACTS, packed % _ACTS
-        else:  # ids or acts too large to pack
-            grid = integer_rows(session, select(h.helper_id, h.helped_id, h.acts)
-                                .where(*in_range), 3)
-            width = int(grid[:, :2].max(initial=0)) + 1
-            keys = grid[:, 0] * width + grid[:, 1]
-            order = np.argsort(keys)
-            keys, acts = keys[order], grid[order, 2]
-        # Sorted, each pair's days lie together (in helper, then helped order): add them up.
-        starts = np.flatnonzero(np.diff(keys, prepend=-1))
-        key = keys[starts]
-        pairs = pd.DataFrame({"helper": key // width, "helped": key % width,
-                              "acts": np.add.reduceat(acts, starts) if len(starts)
-                              else np.zeros(0, dtype=np.int64)})
+        if filters.sites:  # help to or from the chosen sites: every day, filtered in SQL
+            chosen = select(User.id).where(User.site_id.in_(filters.sites))
+            whole, loose = [], [(filters.start.isoformat(), filters.end.isoformat())]
+            only = [or_(h.helper_id.in_(chosen), h.helped_id.in_(chosen))]
+        else:  # whole months, quarters and years from help_periods, the days left from help_days
+            whole, only = _help_spans(filters), []
+            loose = [(lo, hi) for _day, lo, hi in _help_spans(filters, days=True)]
+        parts = [_help_of_periods(session, whole)]
+        if loose:
+            parts.append(_help_of_days(session, loose, only, width))
+        key, acts = _pair_totals(np.vstack(parts), width)
+        pairs = pd.DataFrame({"helper": key // width, "helped": key % width, "acts": acts})
         # Each end's site and function by array lookup on the person's id, names as categories:
         # grouping and comparing a few hundred thousand rows on category codes, not on text.
         ids = people.index.to_numpy(dtype="int64")

@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -689,6 +690,20 @@ class HelpDay(Base):
     helper_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     helped_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     acts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class HelpPeriod(Base):
+    """Who one person helped over a whole month, quarter or year, added up from help_days:
+    `pairs` holds (helper, helped, acts) as little-endian int64 triples, so two years of help
+    are some 20k rows read as one byte string instead of 240k day rows. Kept by
+    db.summaries.refresh_help (without a rowid on SQLite, so a period's rows lie together)."""
+
+    __tablename__ = "help_periods"
+    __table_args__ = {"sqlite_with_rowid": False}
+    grain: Mapped[str] = mapped_column(String(5), primary_key=True)  # month, qtr or year
+    period: Mapped[str] = mapped_column(String(10), primary_key=True)  # its first day
+    helper_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pairs: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class SummaryState(Base):
