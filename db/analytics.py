@@ -758,9 +758,8 @@ def _help_of_periods(session: Session, spans: list[tuple[str, str, str]]) -> np.
     # One index range per span (an OR of them made SQLite collect the keys first: 2.5x slower).
     rows = union_all(*(select(p.pairs).where(p.grain == grain, p.period.between(lo, hi))
                        for grain, lo, hi in spans)).subquery()
-    blob = session.connection().execute(
-        select(summaries.joined_bytes(session, rows.c.pairs))).scalar() or b""
-    return summaries.help_triples(blob)
+    return summaries.help_triples(summaries.fetch_bytes(
+        session, select(summaries.joined_bytes(session, rows.c.pairs))))
 
 
 def _help_of_days(session: Session, days: list[tuple[str, str]], only: list,

@@ -149,6 +149,33 @@ def integers(text_: str | None) -> np.ndarray:
     return np.fromstring(text_, dtype=np.int64, sep=",")
 
 
+def fetch_bytes(session: Session, query) -> bytes:
+    """The one bytes value `query` returns (b"" for NULL).
+
+    On PostgreSQL the result is asked for in binary: as text, bytes travel hex-encoded, twice
+    their size, and two years of help periods took 50 ms to arrive instead of 17. The
+    statement still goes through SQLAlchemy (so its events, and statement counts, see it):
+    only the cursor psycopg makes for it is binary."""
+    conn = session.connection()
+    if dialect(session) != "postgresql":
+        return conn.execute(query).scalar() or b""
+    raw = conn.connection.driver_connection
+    usual = raw.cursor_factory
+    raw.cursor_factory = _binary_cursor
+    try:
+        return conn.execute(query).scalar() or b""
+    finally:
+        raw.cursor_factory = usual
+
+
+def _binary_cursor(connection, *args, **kwargs):
+    import psycopg
+
+    cursor = psycopg.Cursor(connection, *args, **kwargs)
+    cursor.format = psycopg.pq.Format.BINARY
+    return cursor
+
+
 def joined_bytes(session: Session, column):
     """An aggregate of a binary column as one byte string, the values end to end."""
     if dialect(session) == "postgresql":
