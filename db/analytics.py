@@ -751,7 +751,7 @@ def _help_spans(filters: Filters, *, days: bool = False) -> list[tuple[str, str,
 
 
 def _help_of_periods(session: Session, spans: list[tuple[str, str, str]]) -> np.ndarray:
-    """(helper, helped, acts) rows of the help_periods of `spans`, as one byte string."""
+    """(helper, helped, acts) rows of the help_periods of `spans` (read as one byte string)."""
     if not spans:
         return np.zeros((0, 3), dtype=np.int64)
     p = HelpPeriod

@@ -468,13 +468,17 @@ def test_help_matrix_by_site(db, people, org, no_suppression):
 
 
 def test_help_pairs_are_the_same_when_too_large_to_pack(db, people, org, monkeypatch):
-    # Each help day comes as one packed integer; with acts beyond what the packing holds (a3
-    # gave a1 3 acts on one day) the rows are read unpacked, and the pairs must not change.
-    packed = call(db, analytics.help_pairs, people["leader"])
-    assert (org["a3"], org["a1"], 3) in packed
+    # Help days and period totals are added up as packed integers; with acts beyond what the
+    # packing holds (a3 gave a1 3 acts on one day) they are read and added up unpacked, and
+    # the pairs must not change: for March (a whole month, from help_periods) and for most of
+    # it (loose days, from help_days).
+    loose = Filters(date(2026, 3, 2), date(2026, 3, 30))
+    packed = {f: call(db, analytics.help_pairs, people["leader"], f) for f in (MARCH, loose)}
+    assert all((org["a3"], org["a1"], 3) in found for found in packed.values())
     analytics.forget_shared()
     monkeypatch.setattr(analytics, "_ACTS", 2)
-    assert call(db, analytics.help_pairs, people["leader"]) == packed
+    for f, found in packed.items():
+        assert call(db, analytics.help_pairs, people["leader"], f) == found
 
 
 def test_help_matrix_hides_cells_with_few_helpers(db, people, org):
