@@ -14,7 +14,9 @@ later does not rewrite history.
 
 `help_days` holds who helped whom each day (`refresh_help`, run by `refresh`): the days with new
 answers, comments or lesson revisions, or with an answer accepted, hidden or kept since the last
-run, are recomputed from the posts of those days.
+run, are recomputed from the posts of those days. `help_periods` holds the same added up per
+helper over whole months, quarters and years (packed, one row per helper and period), and takes
+the difference each recount made.
 """
 
 from __future__ import annotations
