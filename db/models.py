@@ -370,11 +370,9 @@ class Question(Base):
     # Kept in step with votes/answers in the same transaction, so lists need no aggregation.
     score: Mapped[int] = mapped_column(Integer, default=0)
     answer_count: Mapped[int] = mapped_column(Integer, default=0)
-    # When its first visible answer came, kept with answer_count (db/qa.py, db/moderation.py):
-    # time to first answer over two years without a subquery per question.
-    first_answer_at: Mapped[datetime | None] = mapped_column(DateTime)
-    # The same as whole seconds after the question was asked: time to first answer over two
-    # years without date arithmetic per question.
+    # Seconds from asking to the first visible answer (None: unanswered), kept with
+    # answer_count (db/qa.py, db/moderation.py): time to first answer over two years with
+    # neither a subquery nor date arithmetic per question.
     answer_seconds: Mapped[int | None] = mapped_column(Integer)
     accepted_answer_id: Mapped[int | None] = mapped_column(
         ForeignKey("answers.id", use_alter=True)

@@ -281,10 +281,10 @@ def _set_status(session: Session, entity_type: str, kind: _Kind, item, status: s
     if entity_type != "answer":
         return
     question = session.get(Question, item.question_id, with_for_update=True)
-    question.answer_count, question.first_answer_at = session.execute(
+    question.answer_count, first = session.execute(
         select(func.count(), func.min(Answer.created_at)).where(
             Answer.question_id == question.id, Answer.status == "visible")).one()
-    question.answer_seconds = answer_seconds(question.created_at, question.first_answer_at)
+    question.answer_seconds = answer_seconds(question.created_at, first)
     if status in ("hidden", "deleted") and question.accepted_answer_id == item.id:
         # A removed answer cannot stay the accepted one, nor keep the points it earned.
         question.accepted_answer_id = None

@@ -314,16 +314,14 @@ def ask(session: Session, *, actor: Actor, title: str, body: str, tags: Iterable
 
 
 def recount_answers(session: Session) -> None:
-    """Every question's answer_count, first_answer_at and answer_seconds from its visible
-    answers (answers written straight into the table: imports, repairs, planted test data)."""
+    """Every question's answer_count and answer_seconds from its visible answers (answers
+    written straight into the table: imports, repairs, planted test data)."""
     visible = (Answer.question_id == Question.id) & (Answer.status == "visible")
+    first = select(func.min(Answer.created_at)).where(visible).scalar_subquery()
+    hours = summaries.hours_between(session, first, Question.created_at)
     session.execute(update(Question).values(
         answer_count=select(func.count()).where(visible).scalar_subquery(),
-        first_answer_at=select(func.min(Answer.created_at)).where(visible).scalar_subquery())
-        .execution_options(synchronize_session=False))
-    seconds = summaries.hours_between(session, Question.first_answer_at, Question.created_at)
-    session.execute(update(Question).values(
-        answer_seconds=cast(func.round(seconds * 3600.0), Integer))
+        answer_seconds=cast(func.round(hours * 3600.0), Integer))
         .execution_options(synchronize_session=False))
 
 
@@ -338,7 +336,6 @@ def answer(session: Session, *, actor: Actor, question_id: int, body: str) -> in
                is_accepted=False, status="visible", flag_count=0)
     session.add(a)
     q.answer_count = Question.answer_count + 1
-    q.first_answer_at = func.coalesce(Question.first_answer_at, now)
     q.answer_seconds = func.coalesce(Question.answer_seconds, answer_seconds(q.created_at, now))
     q.last_activity_at = now
     session.flush()

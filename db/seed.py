@@ -1778,7 +1778,6 @@ class _Seeder:
                 "created_at": self.ts(t), "last_activity_at": self.ts(self.q_last[i]),
                 "edited_at": None, "score": self.q_score[i],
                 "answer_count": len(self.q_answers[i]),
-                "first_answer_at": (self.ts(first) if first is not None else None),
                 "answer_seconds": (self.tl.real(first) - self.tl.real(t)
                                    if first is not None else None),
                 "accepted_answer_id": acc + 1 if with_accepted and acc >= 0 else None,
