@@ -68,6 +68,7 @@ from db.models import (
     User,
     utcnow,
 )
+from db.summaries import integer_rows, integers, joined_integers
 
 ROLES = ("leader", "admin")
 MIN_GROUP = 5
@@ -171,11 +172,6 @@ def _at_sites(user_col, f: Filters):
     if not f.sites:
         return literal(True)
     return user_col.in_(select(User.id).where(User.site_id.in_(f.sites)))
-
-
-integer_rows = summaries.integer_rows
-joined_integers = summaries.joined_integers
-_integers = summaries.integers
 
 
 def _frame(rows, columns: Sequence[str]) -> pd.DataFrame:
@@ -548,7 +544,7 @@ def answer_times(session: Session, *, actor: Actor, filters: Filters) -> pd.Data
         return (label, asked, len(hours), accepted, _nearest_rank(hours, 0.5),
                 _nearest_rank(hours, 0.9))
 
-    waits = [_integers(text_) for *_rest, text_ in found]
+    waits = [integers(text_) for *_rest, text_ in found]
     rows = [row(f"{int(m) // 12:04d}-{int(m) % 12 + 1:02d}-01", int(n), int(acc), w)
             for (m, n, acc, _text), w in zip(found, waits, strict=True)]
     rows.append(row(None, sum(int(r[1]) for r in found), sum(int(r[2]) for r in found),
@@ -739,15 +735,18 @@ def top_contributors(session: Session, *, actor: Actor, filters: Filters,
 _ACTS = 1 << 16  # acts of help one person gave another on one day stay below this
 
 
-def _help_spans(filters: Filters, *, days: bool = False) -> list[tuple[str, str, str]]:
-    """The range as whole years, quarters and months (help_periods), or with `days` its loose
-    days as ("day", first, last) ranges of help_days (weeks spelled out as their days)."""
-    found = summaries.spans(filters.start, filters.end)
-    if not days:
-        return [s for s in found if s[0] in summaries.HELP_GRAINS]
-    last = lambda monday: (date.fromisoformat(monday) + timedelta(days=6)).isoformat()  # noqa: E731
-    return ([("day", lo, last(hi)) for grain, lo, hi in found if grain == "week"]
-            + [s for s in found if s[0] == "day"])
+def _help_spans(filters: Filters) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
+    """The range as whole years, quarters and months (grain, first, last: help_periods) and
+    the loose days left (first, last: help_days; a whole week is its seven days)."""
+    whole, loose = [], []
+    for grain, lo, hi in summaries.spans(filters.start, filters.end):
+        if grain in summaries.HELP_GRAINS:
+            whole.append((grain, lo, hi))
+        elif grain == "week":  # lo..hi are Mondays
+            loose.append((lo, (date.fromisoformat(hi) + timedelta(days=6)).isoformat()))
+        else:
+            loose.append((lo, hi))
+    return whole, loose
 
 
 def _help_of_periods(session: Session, spans: list[tuple[str, str, str]]) -> np.ndarray:
@@ -776,7 +775,7 @@ def _help_of_days(session: Session, days: list[tuple[str, str]], only: list,
             select(joined_integers(session, key * _ACTS + h.acts), func.max(h.acts))
             .where(*where)).one()
         if most is None or most < _ACTS:
-            packed = _integers(text_)
+            packed = integers(text_)
             return np.column_stack((packed // _ACTS // width, packed // _ACTS % width,
                                     packed % _ACTS))
     # ids or acts too large to pack
@@ -818,8 +817,7 @@ def _help(session: Session, filters: Filters) -> tuple[pd.DataFrame, pd.DataFram
             whole, loose = [], [(filters.start.isoformat(), filters.end.isoformat())]
             only = [or_(h.helper_id.in_(chosen), h.helped_id.in_(chosen))]
         else:  # whole months, quarters and years from help_periods, the days left from help_days
-            whole, only = _help_spans(filters), []
-            loose = [(lo, hi) for _day, lo, hi in _help_spans(filters, days=True)]
+            (whole, loose), only = _help_spans(filters), []
         parts = [_help_of_periods(session, whole)]
         if loose:
             parts.append(_help_of_days(session, loose, only, width))

@@ -33,7 +33,6 @@ from sqlalchemy.orm import Session
 
 from db import audit, notify, points
 from db.actors import SYSTEM, Actor, require
-from db.analytics import integer_rows
 from db.errors import NotFound, ValidationError
 from db.models import (
     BADGE_TIERS,
@@ -54,6 +53,7 @@ from db.models import (
     Vote,
     utcnow,
 )
+from db.summaries import integer_rows
 from db.text import clean
 
 # --- levels -----------------------------------------------------------------------------------

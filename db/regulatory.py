@@ -37,7 +37,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from db import audit
 from db.actors import Actor
-from db.analytics import Filters, check_access, days_between, joined_integers, period
+from db.analytics import Filters, check_access, days_between, period
 from db.errors import Conflict, NotFound, ServiceError, ValidationError
 from db.models import (
     Course,
@@ -51,6 +51,7 @@ from db.models import (
     Tag,
     utcnow,
 )
+from db.summaries import joined_integers
 
 # agency -> region
 AGENCIES = {
