@@ -25,9 +25,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from db.text import fingerprint
 
 ROLES = ("learner", "trainer", "leader", "admin")
 FUNCTIONS = (
@@ -351,7 +354,9 @@ class Question(Base):
         Index("ix_questions_activity", "last_activity_at", "id"),
         Index("ix_questions_score", "score", "id"),
         Index("ix_questions_unanswered", "answer_count", "created_at"),
-        Index("ix_questions_author_created", "author_id", "created_at"),
+        # The duplicate check reads one's latest posts' fingerprints from here alone.
+        Index("ix_questions_author_created", "author_id", "created_at", "fingerprint",
+              "title_fingerprint"),
         # Every column time to first answer reads, so it never touches the table.
         Index("ix_questions_answer_times", "status", "created_at", "answer_seconds",
               "accepted_answer_id", "author_id"),
@@ -379,6 +384,9 @@ class Question(Base):
     )
     status: Mapped[str] = mapped_column(String(24), default="visible")
     flag_count: Mapped[int] = mapped_column(Integer, default=0)
+    # db.text.fingerprint of the body and the title, kept by the ORM (see _FINGERPRINTED).
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    title_fingerprint: Mapped[str | None] = mapped_column(String(64))
 
 
 def answer_seconds(asked: datetime, first_answer: datetime | None) -> int | None:
@@ -399,7 +407,7 @@ class Answer(Base):
     __table_args__ = (
         CheckConstraint(_in("status", CONTENT_STATES), "status"),
         Index("ix_answers_question_created", "question_id", "created_at"),
-        Index("ix_answers_author_created", "author_id", "created_at"),
+        Index("ix_answers_author_created", "author_id", "created_at", "fingerprint"),
         Index("ix_answers_created", "created_at"),
         # The expert finder adds up accepted answers and votes per author, over all answers
         # or the answers to one topic's questions, from these indexes without reading bodies.
@@ -417,6 +425,7 @@ class Answer(Base):
     is_accepted: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(24), default="visible")
     flag_count: Mapped[int] = mapped_column(Integer, default=0)
+    fingerprint: Mapped[str | None] = mapped_column(String(64))  # of the body
 
 
 class Comment(Base):
@@ -426,7 +435,7 @@ class Comment(Base):
     __table_args__ = (
         CheckConstraint(_in("status", CONTENT_STATES), "status"),
         Index("ix_comments_entity", "entity_type", "entity_id", "created_at"),
-        Index("ix_comments_author_created", "author_id", "created_at"),
+        Index("ix_comments_author_created", "author_id", "created_at", "fingerprint"),
         Index("ix_comments_created", "created_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -438,6 +447,7 @@ class Comment(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     status: Mapped[str] = mapped_column(String(24), default="visible")
     flag_count: Mapped[int] = mapped_column(Integer, default=0)
+    fingerprint: Mapped[str | None] = mapped_column(String(64))  # of the body
 
 
 class PostRevision(Base):
@@ -534,7 +544,7 @@ class Suggestion(Base):
         Index("ix_suggestions_created", "created_at", "id"),
         Index("ix_suggestions_category", "category"),
         Index("ix_suggestions_site", "site_id"),
-        Index("ix_suggestions_author", "author_id"),
+        Index("ix_suggestions_author", "author_id", "created_at", "fingerprint"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -558,7 +568,29 @@ class Suggestion(Base):
     comment_count: Mapped[int] = mapped_column(Integer, default=0)
     visibility: Mapped[str] = mapped_column(String(24), default="visible")
     flag_count: Mapped[int] = mapped_column(Integer, default=0)
+    fingerprint: Mapped[str | None] = mapped_column(String(64))  # of the description
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# The duplicate check (db.moderation.check_posting) compares a new post's fingerprint with the
+# poster's latest ones in SQL, instead of reading and hashing up to 200 earlier texts on every
+# post. The ORM keeps each fingerprint whenever its text is set, on create and on edit; rows
+# written without the ORM (the seed, migration 0021) fill them themselves.
+_FINGERPRINTED = (
+    (Question.body, "fingerprint"), (Question.title, "title_fingerprint"),
+    (Answer.body, "fingerprint"), (Comment.body, "fingerprint"),
+    (Suggestion.description, "fingerprint"),
+)
+
+
+def _keep_fingerprint(text_attribute, fingerprint_attribute: str) -> None:
+    @event.listens_for(text_attribute, "set")
+    def _set(target, value, _old, _initiator):
+        setattr(target, fingerprint_attribute, None if value is None else fingerprint(value))
+
+
+for _text, _fingerprint in _FINGERPRINTED:
+    _keep_fingerprint(_text, _fingerprint)
 
 
 class SuggestionStatusChange(Base):
@@ -583,6 +615,10 @@ class PointEvent(Base):
     __table_args__ = (
         Index("ix_point_events_user_created", "user_id", "created_at"),
         Index("ix_point_events_created", "created_at"),
+        # One action's points for one person: the daily cap's sum and the upvotes a badge
+        # counts, read from the index alone.
+        Index("ix_point_events_user_action", "user_id", "action", "created_at", "voided_at",
+              "points"),
         # Taking back a vote voids the points that vote gave (db.points.revoke_for).
         Index("ix_point_events_entity", "entity_type", "entity_id"),
     )

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import (
     DateTime,
     Integer,
+    String,
     bindparam,
     case,
     func,
@@ -147,52 +148,50 @@ def check_posting(session: Session, *, actor: Actor, kind: str, text: str,
         limit, noun = limits["suggestions_per_hour"], "suggestions"
     else:
         limit, noun = limits["posts_per_hour"], "answers and comments"
-    recent = sum(session.execute(_recent_posts(kind), {
-        "user_id": actor.id, "since": now - timedelta(hours=1)}).one())
+    found = session.execute(_posting_check(kind, title is not None), {
+        "user_id": actor.id, "since": now - timedelta(hours=1),
+        "lookback": limits["duplicate_lookback"], "text": fingerprint(text),
+        "title": fingerprint(title) if title is not None else None}).one()._mapping
+    recent = sum(v for k, v in found.items() if k.startswith("recent_"))
     if recent >= limit:
         raise RateLimited(
             f"Not posted: you have posted {recent} {noun} in the last hour and the limit is "
             f"{limit}. Please wait a while and try again; your text is still in the form.")
-    lookback = limits["duplicate_lookback"]
-    mine = fingerprint(text)
-    if title is not None:
-        if fingerprint(title) in _own_fingerprints(session, kind, actor.id, lookback, title=True):
-            raise ValidationError("title", "You have already asked a question with this title. "
-                                  "Open it and edit it instead of asking again.")
-    if mine in _own_fingerprints(session, kind, actor.id, lookback):
+    if title is not None and found["title_repeated"]:
+        raise ValidationError("title", "You have already asked a question with this title. "
+                              "Open it and edit it instead of asking again.")
+    if found["text_repeated"]:
         raise ValidationError(field, "You have already posted exactly this text. Change it, "
                               "or edit your earlier post instead of posting it twice.")
 
 
-# The posting checks run on every post; their statements are built once per kind.
+# The posting checks run on every post; their statement is built once per kind.
 _AUTHOR = bindparam("user_id", type_=Integer)
+_MODELS = {"question": Question, "answer": Answer, "comment": Comment,
+           "suggestion": Suggestion}
 
 
 @functools.cache
-def _recent_posts(kind: str):
-    """What the person posted since the bound `since` that counts against `kind`'s limit."""
-    models = {"question": (Question,), "suggestion": (Suggestion,)}.get(kind, (Answer, Comment))
+def _posting_check(kind: str, with_title: bool):
+    """One row: what the person posted since the bound `since` that counts against `kind`'s
+    limit (one column per kind of post), then whether the bound `text` fingerprint (and the
+    `title` one) is among their latest `lookback` posts of this kind. Read from the
+    (author, created_at, fingerprint) indexes alone."""
+    counted = {"question": (Question,), "suggestion": (Suggestion,)}.get(kind, (Answer, Comment))
     since = bindparam("since", type_=DateTime)
-    return select(*(select(func.count()).select_from(m)
-                    .where(m.author_id == _AUTHOR, m.created_at >= since).scalar_subquery()
-                    for m in models))
-
-
-@functools.cache
-def _latest_texts(kind: str, title: bool):
-    model = {"question": Question, "answer": Answer, "comment": Comment,
-             "suggestion": Suggestion}[kind]
-    column = {Question: Question.title if title else Question.body, Answer: Answer.body,
-              Comment: Comment.body, Suggestion: Suggestion.description}[model]
-    return (select(column).where(model.author_id == _AUTHOR)
-            .order_by(model.created_at.desc()).limit(bindparam("lookback", type_=Integer)))
-
-
-def _own_fingerprints(session: Session, kind: str, user_id: int | None, lookback: int,
-                      *, title: bool = False) -> set[str]:
-    texts = session.scalars(_latest_texts(kind, title), {"user_id": user_id,
-                                                          "lookback": lookback})
-    return {fingerprint(t) for t in texts}
+    recent = [select(func.count()).select_from(m)
+              .where(m.author_id == _AUTHOR, m.created_at >= since).scalar_subquery()
+              .label(f"recent_{m.__tablename__}") for m in counted]
+    model = _MODELS[kind]
+    columns = [model.fingerprint] + ([Question.title_fingerprint] if with_title else [])
+    latest = (select(*columns).where(model.author_id == _AUTHOR)
+              .order_by(model.created_at.desc())
+              .limit(bindparam("lookback", type_=Integer)).subquery())
+    repeats = [select(func.count() > 0).select_from(latest)
+               .where(latest.c[c.key] == bindparam(name, type_=String)).scalar_subquery()
+               .label(f"{name}_repeated") for c, name in zip(columns, ("text", "title"),
+                                                              strict=False)]
+    return select(*recent, *repeats)
 
 
 # --- flags ----------------------------------------------------------------------------------

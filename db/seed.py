@@ -75,6 +75,7 @@ from db.models import (
 )
 from db.session import Database
 from db.suggestions import HALF_LIFE_DAYS, trend_key
+from db.text import fingerprint
 from db.users import hash_password
 
 DEMO_PASSWORD = "welcome-2026"
@@ -1546,7 +1547,8 @@ class _Seeder:
             self.b_comments.add({
                 "id": cid, "entity_type": etypes[code], "entity_id": eid,
                 "parent_id": new_id[parent] if parent >= 0 else None, "author_id": author,
-                "body": body, "created_at": when, "status": "visible", "flag_count": 0})
+                "body": body, "fingerprint": fingerprint(body), "created_at": when,
+                "status": "visible", "flag_count": 0})
             self.activity(author, "post", "comment", cid, when)
             self.points(author, "comment.posted", "comment", cid, t)
             if target and t > T - 14 * _DAY:
@@ -1770,10 +1772,12 @@ class _Seeder:
                 if rng.random() < 0.3:
                     body += "\n\n" + rng.choice(_QUESTION_ENDINGS).format_map(ctx)
                 tags = [tg.format_map(ctx) for tg in tpl["tags"]]
+            title = _clip(title, 200)
             acc = self.q_accepted[i]
             first = min((self.a_time[j] for j in self.q_answers[i]), default=None)
             self.b_questions.add({
-                "id": i + 1, "title": _clip(title, 200), "body": body,
+                "id": i + 1, "title": title, "body": body, "fingerprint": fingerprint(body),
+                "title_fingerprint": fingerprint(title),
                 "author_id": self.q_author[i], "lesson_id": self.q_lesson[i],
                 "created_at": self.ts(t), "last_activity_at": self.ts(self.q_last[i]),
                 "edited_at": None, "score": self.q_score[i],
@@ -1801,7 +1805,8 @@ class _Seeder:
                 tpl, ctx, _title = self.question_ctx(i)
                 body = self._answer_text(rng, tpl, ctx)
             self.b_answers.rows.append({
-                "id": j + 1, "question_id": i + 1, "body": body, "author_id": self.a_author[j],
+                "id": j + 1, "question_id": i + 1, "body": body, "fingerprint": fingerprint(body),
+                "author_id": self.a_author[j],
                 "created_at": self.ts(t), "edited_at": None, "score": self.a_score[j],
                 "is_accepted": self.a_accepted[j], "status": "visible",
                 "flag_count": self.a_flags[j]})
@@ -1837,6 +1842,7 @@ class _Seeder:
             sid = k + 1
             self.b_suggestions.add({
                 "id": sid, "title": s["title"], "description": s["desc"],
+                "fingerprint": fingerprint(s["desc"]),
                 "category": s["category"], "kind": s["kind"], "site_id": s["site"] + 1,
                 "expected_benefit": s["benefit"], "benefit_score": s["benefit_score"],
                 "effort_score": s["effort_score"], "author_id": s["author"],

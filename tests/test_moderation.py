@@ -269,6 +269,58 @@ def test_check_posting_serves_other_areas(db, people):
     assert e.value.field == "description"
 
 
+
+def test_an_edited_answer_is_checked_by_its_new_text(db, people):
+    lena, tomas = people["learner"], people["trainer"]
+    qid = ask(db, lena)
+    with db.write() as s:
+        aid = qa.answer(s, actor=tomas, question_id=qid, body="Ask QA for template 42.")
+    with db.write() as s:
+        qa.edit_answer(s, actor=tomas, answer_id=aid, body="Ask Regulatory for template 7.")
+    with pytest.raises(ValidationError), db.write() as s:
+        qa.answer(s, actor=tomas, question_id=qid, body="ask regulatory for TEMPLATE 7.")
+    with db.write() as s:  # the text it had before the edit is no longer there
+        qa.answer(s, actor=tomas, question_id=qid, body="Ask QA for template 42.")
+
+
+def test_only_the_latest_posts_count_as_repeats(db, people):
+    lena, tomas = people["learner"], people["trainer"]
+    with db.write() as s:
+        s.add(Setting(key="moderation", value={"duplicate_lookback": 2}))
+    qid = ask(db, lena)
+    for body in ("First reply on this.", "Second reply on this.", "Third reply on this."):
+        with db.write() as s:
+            qa.answer(s, actor=tomas, question_id=qid, body=body)
+    with pytest.raises(ValidationError), db.write() as s:
+        qa.answer(s, actor=tomas, question_id=qid, body="Second reply on this.")
+    with db.write() as s:  # two posts back is as far as the check looks
+        qa.answer(s, actor=tomas, question_id=qid, body="First reply on this.")
+
+
+def test_posts_written_before_migration_0021_are_fingerprinted_by_it(db, people):
+    from alembic import command
+
+    from db import migrate
+
+    lena, tomas = people["learner"], people["trainer"]
+    qid = ask(db, lena)
+    with db.write() as s:
+        qa.answer(s, actor=tomas, question_id=qid, body="Ask QA for template 42.")
+        qa.comment(s, actor=lena, entity_type="question", entity_id=qid,
+                   body="Thanks, that is where I will look.")
+    db.dispose()  # the migration needs the database to itself
+    command.downgrade(migrate.alembic_config(db.url), "0020")
+    migrate.upgrade(db.url)
+    with pytest.raises(ValidationError) as e, db.write() as s:
+        qa.answer(s, actor=tomas, question_id=qid, body="ask qa for template 42.")
+    assert e.value.field == "answer"
+    with pytest.raises(ValidationError), db.write() as s:
+        qa.comment(s, actor=lena, entity_type="question", entity_id=qid,
+                   body="Thanks,  that is where I will look.")
+    with pytest.raises(ValidationError) as e:
+        ask(db, lena, body="Different words this time around, honestly.")
+    assert e.value.field == "title"
+
 def test_visible_to():
     author = Actor(id=1, username="a", roles=frozenset({"learner"}))
     other = Actor(id=2, username="b", roles=frozenset({"trainer"}))
