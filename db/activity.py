@@ -13,6 +13,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from db.models import ActivityEvent, utcnow
+from db.session import run
 
 _LOG = insert(ActivityEvent.__table__)
 
@@ -20,5 +21,5 @@ _LOG = insert(ActivityEvent.__table__)
 def log(session: Session, *, user_id: int, kind: str, entity_type: str | None,
         entity_id: int | None, at: datetime | None = None) -> None:
     """Note that `user_id` did `kind` ("view", "post", "vote", "completion") to an item."""
-    session.execute(_LOG, {"user_id": user_id, "kind": kind, "entity_type": entity_type,
+    run(session, _LOG, {"user_id": user_id, "kind": kind, "entity_type": entity_type,
                            "entity_id": entity_id, "created_at": at or utcnow()})

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from db.actors import Actor, require
 from db.models import AuditRecord, utcnow
+from db.session import run
 
 GENESIS = "0" * 64
 # Any constant works; it names the PostgreSQL advisory lock that serialises the chain.
@@ -49,13 +50,13 @@ def record(session: Session, *, actor: Actor, action: str, entity_type: str,
     """Append one audit record in the caller's transaction; returns its hash."""
     if session.get_bind().dialect.name == "postgresql":
         # Two transactions must not both chain onto the same previous record.
-        session.execute(_CHAIN_LOCK_SQL, {"k": _CHAIN_LOCK})
-    prev = session.scalar(_LAST_HASH) or GENESIS
+        run(session, _CHAIN_LOCK_SQL, {"k": _CHAIN_LOCK})
+    prev = run(session, _LAST_HASH).scalar() or GENESIS
     at = utcnow()
     before, after = _jsonable(before), _jsonable(after)
     ent_id = None if entity_id is None else str(entity_id)
     digest = _digest(prev, at, actor.username, action, entity_type, ent_id, before, after, reason)
-    session.execute(_APPEND, {
+    run(session, _APPEND, {
         "at": at, "actor_id": actor.id, "actor_username": actor.username, "action": action,
         "entity_type": entity_type, "entity_id": ent_id, "before": before, "after": after,
         "reason": reason, "prev_hash": prev, "hash": digest})

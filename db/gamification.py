@@ -53,6 +53,7 @@ from db.models import (
     Vote,
     utcnow,
 )
+from db.session import run
 from db.summaries import integer_rows
 from db.text import clean
 
@@ -257,7 +258,7 @@ def check_badges(session: Session, *, user_id: int, keys: Iterable[str] | None =
     names = tuple(sorted({b.metric for b in wanted}))
     if not names:
         return []
-    row = session.execute(_check_statement(names), {"user_id": user_id}).one()
+    row = run(session, _check_statement(names), {"user_id": user_id}).one()
     have = {tuple(h.split(":", 1)) for h in (row.held or "").split(",") if h}
     counts = {n: int(getattr(row, n) or 0) for n in names}
     now = now or utcnow()
@@ -284,7 +285,7 @@ def _insert_award(session: Session, *, user_id: int, badge: str, tier: str,
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(BadgeAward).values(user_id=user_id, badge=badge, tier=tier, awarded_at=at,
                                      seen_at=None).on_conflict_do_nothing()
-    return session.execute(stmt.returning(BadgeAward.tier)).first() is not None
+    return run(session, stmt.returning(BadgeAward.tier)).first() is not None
 
 
 @dataclass(frozen=True)

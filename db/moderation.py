@@ -44,6 +44,7 @@ from db.models import (
     answer_seconds,
     utcnow,
 )
+from db.session import run
 from db.text import clean, fingerprint
 
 MODERATORS = ("leader", "admin")
@@ -67,6 +68,8 @@ DECISIONS = {"keep": "visible", "hide": "hidden", "delete": "deleted"}
 KINDS = ("question", "answer", "comment", "suggestion")
 # Any constant works: with the poster's id it names the PostgreSQL advisory lock for posting.
 _POSTING_LOCK = 7_320_115
+_POSTING_LOCK_SQL = select(func.pg_advisory_xact_lock(
+    bindparam("k", type_=Integer), bindparam("user_id", type_=Integer)))
 
 
 class RateLimited(ServiceError):
@@ -88,12 +91,16 @@ _FLAGGABLE: dict[str, _Kind] = {
 }
 
 
+# Built once: every post reads it (a Core select, not Session.get: half the time).
+_SETTINGS = select(Setting.value).where(Setting.key == "moderation")
+
+
 def settings(session: Session) -> dict[str, int]:
     """The moderation limits in force (defaults, overridden by the settings table)."""
-    row = session.get(Setting, "moderation")
+    row = run(session, _SETTINGS).scalar()
     values = dict(DEFAULTS)
-    if row and isinstance(row.value, dict):
-        values.update({k: int(v) for k, v in row.value.items() if k in DEFAULTS})
+    if isinstance(row, dict):
+        values.update({k: int(v) for k, v in row.items() if k in DEFAULTS})
     return values
 
 
@@ -139,7 +146,7 @@ def check_posting(session: Session, *, actor: Actor, kind: str, text: str,
         # One form sent twice at once: both checks would pass before either post is stored.
         # Queue one person's posts until commit, so the second sees the first. (SQLite's
         # BEGIN IMMEDIATE already runs one write at a time.)
-        session.execute(select(func.pg_advisory_xact_lock(_POSTING_LOCK, actor.id or 0)))
+        run(session, _POSTING_LOCK_SQL, {"k": _POSTING_LOCK, "user_id": actor.id or 0})
     limits = settings(session)
     now = now or utcnow()
     if kind == "question":
@@ -148,7 +155,7 @@ def check_posting(session: Session, *, actor: Actor, kind: str, text: str,
         limit, noun = limits["suggestions_per_hour"], "suggestions"
     else:
         limit, noun = limits["posts_per_hour"], "answers and comments"
-    found = session.execute(_posting_check(kind, title is not None), {
+    found = run(session, _posting_check(kind, title is not None), {
         "user_id": actor.id, "since": now - timedelta(hours=1),
         "lookback": limits["duplicate_lookback"], "text": fingerprint(text),
         "title": fingerprint(title) if title is not None else None}).one()._mapping

@@ -8,6 +8,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from db.models import Notification, utcnow
+from db.session import run
 
 _NOTIFY = insert(Notification.__table__)
 
@@ -20,7 +21,7 @@ def notify(session: Session, *, user_ids: Iterable[int], kind: str, text: str,
     if recipients:
         # One statement for all of them (a busy question has hundreds of followers).
         now = utcnow()
-        session.execute(_NOTIFY, [
+        run(session, _NOTIFY, [
             {"user_id": u, "kind": kind, "text": text[:300], "entity_type": entity_type,
              "entity_id": entity_id, "actor_id": actor_id, "created_at": now, "read_at": None}
             for u in recipients])

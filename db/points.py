@@ -16,6 +16,7 @@ from sqlalchemy import DateTime, Integer, String, bindparam, case, func, insert,
 from sqlalchemy.orm import Session
 
 from db.models import PointEvent, Setting, Vote, utcnow
+from db.session import run
 
 # Default values; admins may override any of them in the settings table (key "points").
 POINTS: dict[str, int] = {
@@ -73,10 +74,13 @@ VOIDED_RINGS_KEY = "fair_play.voided_rings"
 SETTING_KEYS = ("points", "fair_play", VOIDED_RINGS_KEY)
 
 
+# Built once: every post and vote reads it.
+_SETTINGS = select(Setting.key, Setting.value).where(Setting.key.in_(SETTING_KEYS))
+
+
 def settings(session: Session) -> dict[str, object]:
     """The admins' overrides that points depend on, read in one statement (absent: defaults)."""
-    return dict(session.execute(
-        select(Setting.key, Setting.value).where(Setting.key.in_(SETTING_KEYS))).all())
+    return dict(run(session, _SETTINGS).all())
 
 
 def value_of(session: Session, action: str, overrides: dict | None = None) -> int:
@@ -147,7 +151,7 @@ def vote_earns_points(session: Session, *, vote_id: int, now: datetime | None = 
     `voter_and_recipient` and saves reading it back.
     """
     if voter_and_recipient is None:
-        vote = session.execute(_VOTE, {"vote_id": vote_id}).first()
+        vote = run(session, _VOTE, {"vote_id": vote_id}).first()
         if vote is None or vote.value != 1:
             return False
         voter_and_recipient = (vote.user_id, vote.recipient_id)
@@ -162,7 +166,7 @@ def vote_earns_points(session: Session, *, vote_id: int, now: datetime | None = 
     pair_since = now - timedelta(days=fp["pair_days"])
     ring_since = now - timedelta(days=fp["ring_days"])
 
-    counts = session.execute(_PAIR_COUNTS, {
+    counts = run(session, _PAIR_COUNTS, {
         "a": a, "b": b, "vote_id": vote_id, "pair_since": pair_since, "ring_since": ring_since,
         "since": min(pair_since, ring_since)}).one()
     if counts.prior >= fp["pair_limit"]:
@@ -216,12 +220,13 @@ def _add(session: Session, *, user_id: int, action: str, entity_type: str | None
     cap = DAILY_CAP.get(action)
     if cap is not None:
         day = datetime.combine(now.date(), time.min)
-        so_far = session.scalar(_EARNED_TODAY, {"user_id": user_id, "action": action, "day": day,
-                                                "next_day": day + timedelta(days=1)}) or 0
+        so_far = run(session, _EARNED_TODAY, {
+            "user_id": user_id, "action": action, "day": day,
+            "next_day": day + timedelta(days=1)}).scalar() or 0
         points = min(points, cap - so_far)
         if points <= 0:
             return 0
-    session.execute(_ADD, {"user_id": user_id, "action": action, "points": points,
+    run(session, _ADD, {"user_id": user_id, "action": action, "points": points,
                            "entity_type": entity_type, "entity_id": entity_id, "created_at": now,
                            "voided_at": None, "void_reason": None})
     return points

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import (
+    DateTime,
     Integer,
     String,
     bindparam,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     delete,
     exists,
     func,
+    insert,
     or_,
     select,
     tuple_,
@@ -54,7 +56,8 @@ from db.models import (
     answer_seconds,
     utcnow,
 )
-from db.text import clean
+from db.session import run
+from db.text import clean, fingerprint
 
 TITLE_MIN, TITLE_MAX = 15, 200
 BODY_MIN, BODY_MAX = 20, 20_000
@@ -219,12 +222,18 @@ def _activity(session: Session, actor: Actor, kind: str, entity_type: str, entit
 def _question(session: Session, actor: Actor, question_id: int, *, lock: bool = False,
               for_writing: bool = False) -> Question:
     q = session.get(Question, question_id, with_for_update=lock or None)
+    _check_question(actor, q, for_writing=for_writing)
+    return q
+
+
+def _check_question(actor: Actor, q, *, for_writing: bool) -> None:
+    """Refuse a question (a Question, or a row with its status and author_id) this person may
+    not see, or, `for_writing`, one moderators are reviewing."""
     if q is None or not moderation.visible_to(actor, status=q.status, author_id=q.author_id):
         raise NotFound("This question does not exist, or it has been removed.")
     if for_writing and q.status != "visible":
         raise Conflict("This question is hidden while moderators review it; it cannot change "
                        "until then.")
-    return q
 
 
 def _answer(session: Session, actor: Actor, answer_id: int, *, lock: bool = False) -> Answer:
@@ -234,9 +243,14 @@ def _answer(session: Session, actor: Actor, answer_id: int, *, lock: bool = Fals
     return a
 
 
+_FOLLOWERS = select(Follow.user_id).where(
+    Follow.entity_type == bindparam("entity_type", type_=String),
+    Follow.entity_id == bindparam("entity_id", type_=Integer))
+
+
 def _followers(session: Session, entity_type: str, entity_id: int) -> list[int]:
-    return list(session.scalars(select(Follow.user_id).where(
-        Follow.entity_type == entity_type, Follow.entity_id == entity_id)))
+    return list(run(session, _FOLLOWERS, {"entity_type": entity_type,
+                                          "entity_id": entity_id}).scalars())
 
 
 def _follow(session: Session, user_id: int, entity_type: str, entity_id: int) -> None:
@@ -254,10 +268,10 @@ def mentioned(session: Session, *texts: str) -> list[int]:
 
 
 def _notify_mentions(session: Session, actor: Actor, texts: list[str], already: set[int],
-                     question: Question, entity_type: str, entity_id: int) -> None:
+                     question_title: str, entity_type: str, entity_id: int) -> None:
     people = [u for u in mentioned(session, *texts) if u not in already]
     notify.notify(session, user_ids=people, kind="mention",
-                  text=f"{actor.name} mentioned you in “{_clip(question.title)}”.",
+                  text=f"{actor.name} mentioned you in “{_clip(question_title)}”.",
                   entity_type=entity_type, entity_id=entity_id, actor_id=actor.id)
 
 
@@ -307,7 +321,7 @@ def ask(session: Session, *, actor: Actor, title: str, body: str, tags: Iterable
     notify.notify(session, user_ids=watchers, kind="question",
                   text=f"New question tagged {', '.join(names)}: “{_clip(title)}”.",
                   entity_type="question", entity_id=q.id, actor_id=actor.id)
-    _notify_mentions(session, actor, [body], watchers, q, "question", q.id)
+    _notify_mentions(session, actor, [body], watchers, q.title, "question", q.id)
     audit.record(session, actor=actor, action="question.asked", entity_type="question",
                  entity_id=q.id, after={"title": title, "tags": names, "lesson_id": lesson_id})
     return q.id
@@ -325,35 +339,59 @@ def recount_answers(session: Session) -> None:
         .execution_options(synchronize_session=False))
 
 
+# An answer is the most frequent post: its statements are built once and run as Core (the
+# ORM's unit of work took half of its time), so it fills in the fingerprint itself.
+_ANSWERING = select(Question.id, Question.title, Question.status, Question.author_id,
+                    Question.created_at).where(
+    Question.id == bindparam("question_id", type_=Integer)).with_for_update()
+_NEW_ANSWER = insert(Answer.__table__).returning(Answer.__table__.c.id)
+_ANSWERED = update(Question.__table__).where(
+    Question.__table__.c.id == bindparam("question_id", type_=Integer)).values(
+    answer_count=Question.__table__.c.answer_count + 1,
+    answer_seconds=func.coalesce(Question.__table__.c.answer_seconds,
+                                 bindparam("seconds", type_=Integer)),
+    last_activity_at=bindparam("now", type_=DateTime))
+_FOLLOW = insert(Follow.__table__)
+
+
 def answer(session: Session, *, actor: Actor, question_id: int, body: str) -> int:
     """Post an answer; the asker and everyone following the question are told."""
     _member(actor)
     body = clean(body, field="answer", label="The answer", max_len=BODY_MAX, min_len=ANSWER_MIN)
-    q = _question(session, actor, question_id, lock=True, for_writing=True)
+    q = run(session, _ANSWERING, {"question_id": question_id}).first()
+    _check_question(actor, q, for_writing=True)
     moderation.check_posting(session, actor=actor, kind="answer", text=body, field="answer")
     now = utcnow()
-    a = Answer(question_id=q.id, body=body, author_id=actor.id, created_at=now, score=0,
-               is_accepted=False, status="visible", flag_count=0)
-    session.add(a)
-    q.answer_count = Question.answer_count + 1
-    q.answer_seconds = func.coalesce(Question.answer_seconds, answer_seconds(q.created_at, now))
-    q.last_activity_at = now
-    session.flush()
+    answer_id = run(session, _NEW_ANSWER, {
+        "question_id": q.id, "body": body, "fingerprint": fingerprint(body),
+        "author_id": actor.id, "created_at": now, "edited_at": None, "score": 0,
+        "is_accepted": False, "status": "visible", "flag_count": 0}).scalar_one()
+    run(session, _ANSWERED, {"question_id": q.id, "now": now,
+                             "seconds": answer_seconds(q.created_at, now)})
+    _forget(session, Question, q.id)  # a copy loaded earlier in this session is out of date
     if actor.id != q.author_id:
         points.award(session, user_id=actor.id, action="answer.posted", entity_type="answer",
-                     entity_id=a.id)
-    _activity(session, actor, "post", "answer", a.id)
+                     entity_id=answer_id)
+    _activity(session, actor, "post", "answer", answer_id)
     followers = set(_followers(session, "question", q.id))
     told = followers | {q.author_id}
     notify.notify(session, user_ids=told, kind="answer",
                   text=f"{actor.name} answered “{_clip(q.title)}”.", entity_type="answer",
-                  entity_id=a.id, actor_id=actor.id)
-    _notify_mentions(session, actor, [body], told, q, "answer", a.id)
+                  entity_id=answer_id, actor_id=actor.id)
+    _notify_mentions(session, actor, [body], told, q.title, "answer", answer_id)
     if actor.id not in followers:
-        session.add(Follow(user_id=actor.id, entity_type="question", entity_id=q.id))
+        run(session, _FOLLOW, {"user_id": actor.id, "entity_type": "question",
+                               "entity_id": q.id, "created_at": now})
     audit.record(session, actor=actor, action="answer.posted", entity_type="answer",
-                 entity_id=a.id, after={"question_id": q.id})
-    return a.id
+                 entity_id=answer_id, after={"question_id": q.id})
+    return answer_id
+
+
+def _forget(session: Session, model, item_id: int) -> None:
+    """Expire `model` `item_id` if this session holds it, so it is read again when next used."""
+    held = session.identity_map.get(identity_key(model, item_id))
+    if held is not None:
+        session.expire(held)
 
 
 def comment(session: Session, *, actor: Actor, entity_type: str, entity_id: int, body: str,
@@ -389,7 +427,7 @@ def comment(session: Session, *, actor: Actor, entity_type: str, entity_id: int,
     notify.notify(session, user_ids=told, kind="comment",
                   text=f"{actor.name} commented on “{_clip(q.title)}”.", entity_type="comment",
                   entity_id=c.id, actor_id=actor.id)
-    _notify_mentions(session, actor, [body], told, q, "comment", c.id)
+    _notify_mentions(session, actor, [body], told, q.title, "comment", c.id)
     audit.record(session, actor=actor, action="comment.posted", entity_type="comment",
                  entity_id=c.id, after={"on": entity_type, "id": entity_id})
     return c.id
@@ -407,6 +445,12 @@ _MY_VOTE = select(Vote.id, Vote.value).where(
     Vote.user_id == bindparam("user_id", type_=Integer),
     Vote.entity_type == bindparam("entity_type", type_=String),
     Vote.entity_id == bindparam("entity_id", type_=Integer))
+_TAKE_BACK = delete(Vote).where(Vote.id == bindparam("vote_id", type_=Integer))
+# Added in SQL (the row is locked): one statement, and the score it returns is current.
+_ADD_TO_SCORE = {
+    kind: update(model).where(model.id == bindparam("item_id", type_=Integer))
+    .values(score=model.score + bindparam("change", type_=Integer)).returning(model.score)
+    for kind, model in (("question", Question), ("answer", Answer))}
 
 
 @functools.cache
@@ -430,13 +474,13 @@ def vote(session: Session, *, actor: Actor, entity_type: str, entity_id: int,
     model = Question if entity_type == "question" else Answer
     # The row lock makes concurrent votes on one item queue up (SQLite: BEGIN IMMEDIATE does).
     # Only the columns the rules need: a post's body can be long.
-    item = session.execute(_VOTED_ON[entity_type], {"id": entity_id}).first()
+    item = run(session, _VOTED_ON[entity_type], {"id": entity_id}).first()
     if item is None or item.status != "visible":
         raise NotFound(f"This {entity_type} does not exist, or it is hidden.")
     if item.author_id == actor.id:
         raise PermissionDenied("You cannot vote on your own post.")
-    mine = session.execute(_MY_VOTE, {"user_id": actor.id, "entity_type": entity_type,
-                                      "entity_id": entity_id}).first()
+    mine = run(session, _MY_VOTE, {"user_id": actor.id, "entity_type": entity_type,
+                                   "entity_id": entity_id}).first()
     old = mine.value if mine else 0
     if value == old:
         return VoteResult(item.score, old)
@@ -446,20 +490,18 @@ def vote(session: Session, *, actor: Actor, entity_type: str, entity_id: int,
                       entity_type="vote", entity_id=vote_id,
                       reason="vote taken back" if value == 0 else "vote changed")
     if value == 0:
-        session.execute(delete(Vote).where(Vote.id == vote_id))
+        run(session, _TAKE_BACK, {"vote_id": vote_id})
     else:
-        vote_id = session.scalar(_cast_vote(session.get_bind().dialect.name), {
+        vote_id = run(session, _cast_vote(session.get_bind().dialect.name), {
             "user_id": actor.id, "entity_type": entity_type, "entity_id": entity_id,
-            "recipient_id": item.author_id, "value": value, "created_at": utcnow()})
+            "recipient_id": item.author_id, "value": value, "created_at": utcnow()}).scalar()
         if value == 1:
             # Points are tied to this vote, so taking it back voids exactly these.
             points.award(session, user_id=item.author_id, action="vote.received",
                          entity_type="vote", entity_id=vote_id, voter_id=actor.id)
         _activity(session, actor, "vote", entity_type, entity_id)
-    # Added in SQL (the row is locked): one statement, and the score it returns is current.
-    score = session.execute(
-        update(model).where(model.id == entity_id).values(score=model.score + (value - old))
-        .returning(model.score).execution_options(synchronize_session=False)).scalar_one()
+    score = run(session, _ADD_TO_SCORE[entity_type],
+                {"item_id": entity_id, "change": value - old}).scalar_one()
     stale = session.identity_map.get(identity_key(model, entity_id))
     if stale is not None:
         set_committed_value(stale, "score", score)  # a post loaded earlier agrees, no reload

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Executable, Result, create_engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -66,6 +66,18 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn):
         immediate = conn.get_execution_options().get("sqlite_immediate")
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def run(session: Session, statement: Executable, params=None) -> Result:
+    """Execute a Core statement in the session's transaction, past the ORM's execute layer.
+
+    Session.execute sends every statement through the ORM's compile and loading steps, which
+    doubles the Python time of a small statement (60 against 30 microseconds here). The
+    writes people make most (a vote is 13 statements, an answer 17) run theirs through this;
+    pending ORM changes are flushed first, as Session.execute's autoflush would.
+    """
+    session.flush()
+    return session.connection().execute(statement, params)
 
 
 class Database:
