@@ -291,12 +291,21 @@ def bench_pages(db: Database, reruns: int, cold_runs: int, only: str | None, tim
 # --- writes -------------------------------------------------------------------------------------
 
 def _write_targets(db: Database, need: int) -> dict:
-    from db.models import Lesson, Question, User, UserRole
+    from datetime import timedelta
 
+    from db.models import Answer, Comment, Lesson, Question, User, UserRole, utcnow
+
+    hour_ago = utcnow() - timedelta(hours=1)
     with db.read() as s:
+        # People who posted nothing in the last hour: a run soon after another would otherwise
+        # write as the same people and reach the hourly posting limit.
         learners = s.execute(
             select(User.id, User.username, User.name).join(UserRole, UserRole.user_id == User.id)
-            .where(UserRole.role == "learner", User.is_active.is_(True))
+            .where(UserRole.role == "learner", User.is_active.is_(True),
+                   ~select(Answer.id).where(Answer.author_id == User.id,
+                                            Answer.created_at >= hour_ago).exists(),
+                   ~select(Comment.id).where(Comment.author_id == User.id,
+                                             Comment.created_at >= hour_ago).exists())
             .order_by(User.id).limit(need)).all()
         questions = s.scalars(select(Question.id).where(Question.status == "visible")
                               .order_by(Question.id.desc()).limit(2000)).all()
