@@ -575,7 +575,7 @@ class Suggestion(Base):
 # The duplicate check (db.moderation.check_posting) compares a new post's fingerprint with the
 # poster's latest ones in SQL, instead of reading and hashing up to 200 earlier texts on every
 # post. The ORM keeps each fingerprint whenever its text is set, on create and on edit; rows
-# written without the ORM (the seed, migration 0021) fill them themselves.
+# written without the ORM (db.qa.answer, the seed, migration 0021) fill them themselves.
 _FINGERPRINTED = (
     (Question.body, "fingerprint"), (Question.title, "title_fingerprint"),
     (Answer.body, "fingerprint"), (Comment.body, "fingerprint"),
