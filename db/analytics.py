@@ -786,15 +786,17 @@ def _pair_totals(triples: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarra
     """(helper * width + helped, acts) per pair of (helper, helped, acts) rows, in key order.
 
     Sorting one array of packed numbers (pair, then acts in the low 16 bits) is a third of the
-    time of sorting the pairs and carrying the acts along."""
+    time of sorting the pairs and carrying the acts along. The rows come as a few dozen runs
+    already in order (each period's and the days' pairs), which a stable sort (timsort) merges
+    at a fifth of quicksort's time."""
     if not len(triples):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     key = triples[:, 0] * width + triples[:, 1]
     if width * width < 1 << 47 and triples[:, 2].max() < _ACTS:
-        packed = np.sort(key * _ACTS + triples[:, 2])
+        packed = np.sort(key * _ACTS + triples[:, 2], kind="stable")
         key, acts = packed // _ACTS, packed % _ACTS
     else:
-        order = np.argsort(key)
+        order = np.argsort(key, kind="stable")
         key, acts = key[order], triples[order, 2]
     starts = np.flatnonzero(np.diff(key, prepend=-1))
     return key[starts], np.add.reduceat(acts, starts)
