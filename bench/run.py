@@ -307,11 +307,13 @@ def _write_targets(db: Database, need: int) -> dict:
                    ~select(Comment.id).where(Comment.author_id == User.id,
                                              Comment.created_at >= hour_ago).exists())
             .order_by(User.id).limit(need)).all()
-        questions = s.scalars(select(Question.id).where(Question.status == "visible")
-                              .order_by(Question.id.desc()).limit(2000)).all()
+        asked = s.execute(select(Question.id, Question.author_id)
+                          .where(Question.status == "visible")
+                          .order_by(Question.id.desc()).limit(2000)).all()
         lessons = s.execute(select(Lesson.id, Lesson.published_revision_id)
                             .where(Lesson.published_revision_id.is_not(None))).all()
-    return {"people": learners, "questions": questions, "lessons": lessons}
+    return {"people": learners, "questions": [q for q, _ in asked], "asked_by": dict(asked),
+            "lessons": lessons}
 
 
 def bench_writes(db: Database, writers: int, per_writer: int) -> dict:
@@ -327,21 +329,27 @@ def bench_writes(db: Database, writers: int, per_writer: int) -> dict:
     if not people or not questions or not lessons:
         return {"skipped": "no learners, questions or lessons to write to"}
     tag = uuid.uuid4().hex[:8]
-    # A reused database already holds the last run's votes, and casting the same vote again
-    # changes nothing (a fast no-op): each vote flips the one there, so every write is real.
-    # Read once here, not inside each timed write (the app knows a person's vote from the page).
+    # Every vote is a new upvote, the write people make most. A reused database holds earlier
+    # runs' votes (casting one again changes nothing, a fast no-op), so each person takes the
+    # next question they have neither voted on nor asked. Read once here, not inside each
+    # timed write (the app knows a person's vote from the page).
+    asked_by = targets["asked_by"]
     with db.read() as s:
-        cast = {(u, q): v for u, q, v in s.execute(
-            select(Vote.user_id, Vote.entity_id, Vote.value).where(
+        cast = set(s.execute(
+            select(Vote.user_id, Vote.entity_id).where(
                 Vote.entity_type == "question", Vote.entity_id.in_(questions),
-                Vote.user_id.in_([p.id for p in people])))}
+                Vote.user_id.in_([p.id for p in people]))).tuples())
 
     def vote(actor: Actor, k: int):
-        qid = questions[(actor.id * 7 + k) % len(questions)]
-        value = -1 if cast.get((actor.id, qid)) == 1 else 1
+        for step in range(len(questions)):
+            qid = questions[(actor.id * 7 + k + step) % len(questions)]
+            if (actor.id, qid) not in cast and asked_by[qid] != actor.id:
+                break
+        else:  # counted as an error of the run
+            raise RuntimeError("this person has voted on every question the bench uses")
+        cast.add((actor.id, qid))  # each person writes from one thread only
         with db.write() as s:
-            qa.vote(s, actor=actor, entity_type="question", entity_id=qid, value=value)
-        cast[actor.id, qid] = value  # each person writes from one thread only
+            qa.vote(s, actor=actor, entity_type="question", entity_id=qid, value=1)
 
     def answer(actor: Actor, k: int):
         with db.write() as s:

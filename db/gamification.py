@@ -22,6 +22,7 @@ from sqlalchemy import (
     case,
     cast,
     func,
+    literal,
     literal_column,
     or_,
     select,
@@ -179,7 +180,9 @@ def _metric_rows(user_id) -> dict[str, object]:
         "questions": select(one).select_from(Question).where(
             Question.author_id == user_id, Question.status == "visible"),
         "upvotes": select(one).select_from(PointEvent).where(
-            PointEvent.user_id == user_id, PointEvent.action.in_(points.UPVOTE_ACTIONS),
+            PointEvent.user_id == user_id,
+            # Fixed parameters, not an expanding list (rendered again on every execution).
+            PointEvent.action.in_([literal(a) for a in points.UPVOTE_ACTIONS]),
             PointEvent.voided_at.is_(None)),
         "other_sites": select(asker.c.site_id).distinct()
         .select_from(Answer).join(Question, Question.id == Answer.question_id)

@@ -12,7 +12,18 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import DateTime, Integer, String, bindparam, case, func, insert, select, update
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    String,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from db.models import PointEvent, Setting, Vote, utcnow
@@ -74,8 +85,10 @@ VOIDED_RINGS_KEY = "fair_play.voided_rings"
 SETTING_KEYS = ("points", "fair_play", VOIDED_RINGS_KEY)
 
 
-# Built once: every post and vote reads it.
-_SETTINGS = select(Setting.key, Setting.value).where(Setting.key.in_(SETTING_KEYS))
+# Built once: every post and vote reads it. The keys as fixed parameters: a plain IN list is
+# "expanding", and SQLAlchemy renders the statement's text again on every execution.
+_SETTINGS = select(Setting.key, Setting.value).where(
+    Setting.key.in_([literal(k) for k in SETTING_KEYS]))
 
 
 def settings(session: Session) -> dict[str, object]:
@@ -260,9 +273,11 @@ def revoke_for(session: Session, *, action: str, entity_type: str, entity_id: in
 
 
 def _void(session: Session, reason: str, *conditions) -> int:
-    voided = session.scalars(
-        update(PointEvent).where(*conditions, PointEvent.voided_at.is_(None))
-        .values(voided_at=utcnow(), void_reason=reason).returning(PointEvent.points)).all()
+    # On the table, past the ORM (every changed vote runs this): no caller holds these rows
+    # as loaded objects, which a Core update would leave out of date.
+    voided = run(session, update(PointEvent.__table__).where(
+        *conditions, PointEvent.voided_at.is_(None))
+        .values(voided_at=utcnow(), void_reason=reason).returning(PointEvent.points)).scalars()
     return sum(voided)
 
 
