@@ -30,7 +30,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import create_engine, select, text
@@ -291,8 +291,6 @@ def bench_pages(db: Database, reruns: int, cold_runs: int, only: str | None, tim
 # --- writes -------------------------------------------------------------------------------------
 
 def _write_targets(db: Database, need: int) -> dict:
-    from datetime import timedelta
-
     from db.models import Answer, Comment, Lesson, Question, User, UserRole, utcnow
 
     hour_ago = utcnow() - timedelta(hours=1)
