@@ -31,7 +31,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from db import activity, audit, moderation, notify, points, search, summaries
@@ -502,9 +501,7 @@ def vote(session: Session, *, actor: Actor, entity_type: str, entity_id: int,
         _activity(session, actor, "vote", entity_type, entity_id)
     score = run(session, _ADD_TO_SCORE[entity_type],
                 {"item_id": entity_id, "change": value - old}).scalar_one()
-    stale = session.identity_map.get(identity_key(model, entity_id))
-    if stale is not None:
-        set_committed_value(stale, "score", score)  # a post loaded earlier agrees, no reload
+    _forget(session, model, entity_id)  # a copy loaded earlier in this session is out of date
     action = "vote.cast" if old == 0 else "vote.retracted" if value == 0 else "vote.changed"
     audit.record(session, actor=actor, action=action, entity_type=entity_type,
                  entity_id=entity_id, before={"value": old}, after={"value": value})
