@@ -44,6 +44,7 @@ from db.models import (
     LessonProgress,
     LessonRevision,
     PointEvent,
+    PointTotal,
     Proposal,
     Question,
     RevisionContributor,
@@ -337,19 +338,16 @@ def period_start(period: str, now: datetime | None = None) -> datetime | None:
 
 def _totals(period: str, now: datetime | None, site_id: int | None, function: str | None):
     """Points per person in the period (active people, voided points left out), ranked."""
-    start = period_start(period, now)
-    total = func.sum(PointEvent.points)
-    q = (select(PointEvent.user_id.label("user_id"), total.label("points"),
-                func.rank().over(order_by=total.desc()).label("rank"))
-         .join(User, User.id == PointEvent.user_id)
-         .where(PointEvent.voided_at.is_(None), User.is_active.is_(True)))
-    if start is not None:
-        q = q.where(PointEvent.created_at >= start)
+    key = points.period_key(period_start(period, now), period)
+    q = (select(PointTotal.user_id.label("user_id"), PointTotal.points.label("points"),
+                func.rank().over(order_by=PointTotal.points.desc()).label("rank"))
+         .join(User, User.id == PointTotal.user_id)
+         .where(PointTotal.period == key, PointTotal.points > 0, User.is_active.is_(True)))
     if site_id is not None:
         q = q.where(User.site_id == site_id)
     if function:
         q = q.where(User.function == function)
-    return q.group_by(PointEvent.user_id).having(total > 0).subquery()
+    return q.subquery()
 
 
 @dataclass(frozen=True)
@@ -410,15 +408,13 @@ def team_totals(session: Session, *, period: str = "week", by: str = "site",
     """Points per site or per function in the period, with headcounts for a fair comparison."""
     if by not in ("site", "function"):
         raise ValidationError("by", "Compare by site or by function.")
-    start = period_start(period, now)
+    key = points.period_key(period_start(period, now), period)
     group = User.site_id if by == "site" else User.function
-    pts = (select(group.label("g"), func.sum(PointEvent.points).label("points"),
-                  func.count(func.distinct(PointEvent.user_id)).label("contributors"))
-           .join(User, User.id == PointEvent.user_id)
-           .where(PointEvent.voided_at.is_(None), User.is_active.is_(True)))
-    if start is not None:
-        pts = pts.where(PointEvent.created_at >= start)
-    pts = pts.group_by(group).subquery()
+    pts = (select(group.label("g"), func.sum(PointTotal.points).label("points"),
+                  func.count().label("contributors"))
+           .join(User, User.id == PointTotal.user_id)
+           .where(PointTotal.period == key, PointTotal.points > 0, User.is_active.is_(True))
+           .group_by(group).subquery())
     heads = (select(group.label("g"), func.count().label("people"))
              .where(User.is_active.is_(True), group.is_not(None)).group_by(group).subquery())
     label = Site.name if by == "site" else heads.c.g
@@ -480,11 +476,11 @@ def profile(session: Session, *, actor: Actor, username: str,
             now: datetime | None = None) -> Profile:
     """A person's level, points, badges (earned and next) and contributions."""
     require(actor, "learner", "trainer", "leader", "admin")
-    month = period_start("month", now)
-    live = (PointEvent.user_id == User.id) & PointEvent.voided_at.is_(None)
-    total = select(func.coalesce(func.sum(PointEvent.points), 0)).where(live)
-    this_month = select(func.coalesce(func.sum(PointEvent.points), 0)).where(
-        live, PointEvent.created_at >= month)
+    month = points.period_key(period_start("month", now), "month")
+    total = select(func.coalesce(func.sum(PointTotal.points), 0)).where(
+        PointTotal.user_id == User.id, PointTotal.period == points.ALL_TIME)
+    this_month = select(func.coalesce(func.sum(PointTotal.points), 0)).where(
+        PointTotal.user_id == User.id, PointTotal.period == month)
     person = session.execute(
         select(User.id, User.username, User.name, User.job_title, User.function,
                User.created_at, Site.name.label("site"), total.scalar_subquery().label("total"),

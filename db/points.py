@@ -10,6 +10,7 @@ gets them without doing anything:
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import (
@@ -18,15 +19,18 @@ from sqlalchemy import (
     String,
     bindparam,
     case,
+    delete,
     func,
     insert,
     literal,
     select,
+    text,
+    union_all,
     update,
 )
 from sqlalchemy.orm import Session
 
-from db.models import PointEvent, Setting, Vote, utcnow
+from db.models import PointEvent, PointTotal, Setting, Vote, utcnow
 from db.session import run
 
 # Default values; admins may override any of them in the settings table (key "points").
@@ -282,5 +286,61 @@ def _void(session: Session, reason: str, *conditions) -> int:
 
 
 def total(session: Session, *, user_id: int) -> int:
-    return session.scalar(select(func.coalesce(func.sum(PointEvent.points), 0)).where(
-        PointEvent.user_id == user_id, PointEvent.voided_at.is_(None))) or 0
+    return session.scalar(select(PointTotal.points).where(
+        PointTotal.period == ALL_TIME, PointTotal.user_id == user_id)) or 0
+
+
+# --- totals per period (point_totals) ---------------------------------------------------------
+
+ALL_TIME = "all"
+
+
+def period_key(start: datetime | None, grain: str) -> str:
+    """The point_totals period of a board: "all", "month 2026-11-01" or "week 2026-11-23"."""
+    return ALL_TIME if start is None else f"{grain} {start.date().isoformat()}"
+
+
+def _period_keys(session: Session, created_at) -> tuple[object, object]:
+    """SQL for the month and week keys of a point written at `created_at`, as the triggers of
+    migration 0022 compute them."""
+    if session.get_bind().dialect.name == "postgresql":
+        return (literal("month ") + func.to_char(created_at, "YYYY-MM-01"),
+                literal("week ") + func.to_char(func.date_trunc("week", created_at),
+                                                "YYYY-MM-DD"))
+    day = func.substr(created_at, 1, 10)  # SQLite's date functions round to the millisecond
+    return (literal("month ") + func.substr(created_at, 1, 7) + "-01",
+            literal("week ") + func.date(day, "weekday 0", "-6 days"))
+
+
+def recount_totals(session: Session) -> int:
+    """Rebuild point_totals from the ledger (after a load with its trigger off, or to repair).
+    Returns the rows written."""
+    e = PointEvent.__table__
+    session.execute(delete(PointTotal))
+    parts = [select(key.label("period"), e.c.user_id, func.sum(e.c.points).label("points"))
+             .where(e.c.voided_at.is_(None)).group_by(key, e.c.user_id)
+             for key in (literal(ALL_TIME), *_period_keys(session, e.c.created_at))]
+    session.execute(insert(PointTotal).from_select(
+        ["period", "user_id", "points"], union_all(*parts)))
+    return session.scalar(select(func.count()).select_from(PointTotal)) or 0
+
+
+@contextmanager
+def totals_paused(session: Session):
+    """Write many points without the per-row triggers, then recount the totals once (the demo
+    seed: 1.4M points). The triggers are dropped on SQLite, which cannot disable them, and put
+    back from their stored definitions; everything happens in the caller's transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ALTER TABLE point_events DISABLE TRIGGER point_totals_change"))
+        yield
+        session.execute(text("ALTER TABLE point_events ENABLE TRIGGER point_totals_change"))
+    else:
+        triggers = session.execute(text(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+            "AND tbl_name = 'point_events' AND name LIKE 'point_totals_%'")).all()
+        for name, _sql in triggers:
+            session.execute(text(f'DROP TRIGGER "{name}"'))
+        yield
+        for _name, sql in triggers:
+            session.execute(text(sql))
+    recount_totals(session)

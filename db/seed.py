@@ -1904,7 +1904,14 @@ class _Seeder:
     def ledger(self, step: str) -> None:
         """Write the points ledger in time order, as db.points.award would have: values and
         daily caps per action, and no points for an upvote beyond the fair-play limit of
-        upvotes from one person to another (counted per 30-day window)."""
+        upvotes from one person to another (counted per 30-day window). The leaderboard
+        totals are counted once at the end rather than by a trigger per point."""
+        from db import points as rules
+
+        with rules.totals_paused(self.s):
+            self._ledger(step)
+
+    def _ledger(self, step: str) -> None:
         from db import points as rules
 
         values = [rules.POINTS.get(a, 0) for a in _ACTIONS]

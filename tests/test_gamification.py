@@ -4,6 +4,8 @@ their exact thresholds, leaderboards, profiles, and vote-ring detection and void
 from datetime import datetime, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from db import gamification, points, suggestions
@@ -14,6 +16,7 @@ from db.models import (
     BadgeAward,
     Notification,
     PointEvent,
+    PointTotal,
     Setting,
     Site,
     User,
@@ -282,6 +285,118 @@ def test_leaderboard_by_site_and_function_leaves_out_voided_points(db, people):
         functions = gamification.team_totals(s, period="all", by="function", now=NOW)
         assert [(t.name, t.points) for t in functions] == [("Quality", 7),
                                                            ("Regulatory Affairs", 4)]
+
+
+# --- totals kept per period (point_totals) ----------------------------------------------------
+
+# Around a Monday that is also the end of a month and a year, to the microsecond.
+EDGE = datetime(2026, 12, 28)
+LEDGER_OPS = st.lists(st.one_of(
+    st.tuples(st.just("add"), st.integers(0, 2), st.integers(1, 30),
+              st.integers(-9 * 24, 9 * 24), st.booleans()),
+    st.tuples(st.sampled_from(["void", "restore", "delete"]), st.integers(0, 20)),
+    st.tuples(st.just("move"), st.integers(0, 20), st.integers(-9 * 24, 9 * 24)),
+    st.tuples(st.just("give"), st.integers(0, 20), st.integers(0, 2)),
+), min_size=1, max_size=15)
+
+
+def _when(hours: int) -> datetime:
+    # A third of the points fall on the last microsecond of an hour, some just before a day.
+    return EDGE + timedelta(hours=hours) - timedelta(microseconds=hours % 3 == 0)
+
+
+def _totals_by_hand(s) -> dict[tuple[str, int], int]:
+    sums: dict[tuple[str, int], int] = {}
+    for uid, pts, at in s.execute(select(PointEvent.user_id, PointEvent.points,
+                                         PointEvent.created_at)
+                                  .where(PointEvent.voided_at.is_(None))):
+        monday = (at - timedelta(days=at.weekday())).date()
+        for key in ("all", f"month {at.date().replace(day=1)}", f"week {monday}"):
+            sums[(key, uid)] = sums.get((key, uid), 0) + pts
+    return {k: v for k, v in sums.items() if v}
+
+
+def _kept_totals(s) -> dict[tuple[str, int], int]:
+    return {(p, u): v for p, u, v in s.execute(
+        select(PointTotal.period, PointTotal.user_id, PointTotal.points)) if v}
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=LEDGER_OPS)
+def test_point_totals_follow_every_change_to_the_ledger(db, people, ops):
+    """Whatever is added, voided, restored, deleted, moved in time or given to someone else,
+    the totals per week, month and all time equal the ledger's, and a recount agrees."""
+    uids = [people[k].id for k in ("learner", "trainer", "leader")]
+    for op in ops:
+        with db.write() as s:
+            events = s.scalars(select(PointEvent).order_by(PointEvent.id)).all()
+            if op[0] == "add":
+                _, who, pts, hours, voided = op
+                s.add(PointEvent(user_id=uids[who], action="answer.posted", points=pts,
+                                 created_at=_when(hours),
+                                 voided_at=_when(hours) if voided else None))
+                continue
+            if not events:
+                continue
+            e = events[op[1] % len(events)]
+            if op[0] == "void":
+                e.voided_at = NOW
+            elif op[0] == "restore":
+                e.voided_at = None
+            elif op[0] == "delete":
+                s.delete(e)
+            elif op[0] == "move":
+                e.created_at = _when(op[2])
+            else:
+                e.user_id = uids[op[2]]
+    with db.read() as s:
+        expected = _totals_by_hand(s)
+        assert _kept_totals(s) == expected
+    with db.write() as s:
+        points.recount_totals(s)
+    with db.read() as s:
+        assert _kept_totals(s) == expected
+
+
+def test_boards_read_the_week_and_month_a_point_was_earned_in(db, people):
+    lena = people["learner"].id
+    sunday_night = EDGE - timedelta(microseconds=1)  # week 52, December
+    _ledger(db, [(lena, 3, sunday_night), (lena, 5, EDGE)])  # Monday 28 December
+    with db.read() as s:
+        def mine(period, now):
+            return gamification.standing(s, user_id=lena, period=period, now=now)[1]
+
+        assert mine("week", EDGE + timedelta(days=3)) == 5
+        assert mine("week", sunday_night) == 3
+        assert mine("month", datetime(2026, 12, 31, 23, 59)) == 8
+        assert mine("month", datetime(2027, 1, 1)) == 0
+        assert mine("all", datetime(2027, 1, 1)) == 8
+        assert points.total(s, user_id=lena) == 8
+
+
+def test_points_written_before_migration_0022_are_counted_by_it(db, people):
+    from alembic import command
+
+    from db import migrate
+
+    lena = people["learner"].id
+    db.dispose()  # the migration needs the database to itself
+    command.downgrade(migrate.alembic_config(db.url), "0021")
+    with db.write() as s:  # the ledger as it stood, written without the triggers
+        s.execute(PointEvent.__table__.insert(), [
+            {"user_id": lena, "action": "answer.posted", "points": pts, "created_at": at,
+             "voided_at": voided}
+            for pts, at, voided in ((5, NOW, None), (7, NOW - timedelta(days=40), None),
+                                    (50, NOW, NOW))])
+    migrate.upgrade(db.url)
+    with db.read() as s:
+        assert gamification.leaderboard(s, period="all", now=NOW)[0].points == 12
+        assert gamification.standing(s, user_id=lena, period="month", now=NOW) == (1, 5)
+    with db.write() as s:  # and the triggers keep it from then on
+        points.award(s, user_id=lena, action="question.asked", now=NOW)
+    with db.read() as s:
+        assert points.total(s, user_id=lena) == 14
 
 
 # --- profiles ---------------------------------------------------------------------------------
