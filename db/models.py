@@ -360,6 +360,9 @@ class Question(Base):
         # Every column time to first answer reads, so it never touches the table.
         Index("ix_questions_answer_times", "status", "created_at", "answer_seconds",
               "accepted_answer_id", "author_id"),
+        # A question's asker without reading the question (the "helped other sites" badge),
+        # on PostgreSQL; SQLite goes to the row by its rowid all the same.
+        Index("ix_questions_asker", "id", "author_id"),
         # The few questions that are not visible: tag counts subtract them from the totals.
         Index("ix_questions_not_visible", "id", sqlite_where=text("status <> 'visible'"),
               postgresql_where=text("status <> 'visible'")),
@@ -410,8 +413,10 @@ class Answer(Base):
         Index("ix_answers_author_created", "author_id", "created_at", "fingerprint"),
         Index("ix_answers_created", "created_at"),
         # The expert finder adds up accepted answers and votes per author, over all answers
-        # or the answers to one topic's questions, from these indexes without reading bodies.
-        Index("ix_answers_author_votes", "author_id", "status", "is_accepted", "score"),
+        # or the answers to one topic's questions, from these indexes without reading bodies;
+        # an answer's badge check counts the sites its author has helped (with the question).
+        Index("ix_answers_author_votes", "author_id", "status", "is_accepted", "score",
+              "question_id"),
         Index("ix_answers_question_votes", "question_id", "status", "author_id", "is_accepted",
               "score"),
     )
