@@ -41,6 +41,20 @@ def test_daily_caps_stop_farming(db, people, action, each, cap):
         assert points.award(s, user_id=uid, action=action, now=NOW + timedelta(days=1)) == each
 
 
+def test_the_last_award_under_a_cap_is_cut_to_what_is_left(db, people):
+    uid = people["learner"].id
+    with db.write() as s:  # an admin's value that does not divide the cap of 40
+        s.add(Setting(key="points", value={"vote.received": 3}))
+    with db.write() as s:
+        given = [points.award(s, user_id=uid, action="vote.received", now=NOW)
+                 for _ in range(15)]
+    assert given == [3] * 13 + [1, 0]
+    with db.read() as s:
+        assert points.total(s, user_id=uid) == 40
+        assert s.scalar(select(func.count()).select_from(PointEvent)
+                        .where(PointEvent.user_id == uid)) == 14  # nothing written at the cap
+
+
 def test_unknown_actions_and_mandatory_training_earn_nothing(db, people):
     uid = people["learner"].id
     with db.write() as s:

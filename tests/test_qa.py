@@ -260,7 +260,7 @@ def test_a_vote_is_written_in_a_handful_of_statements(db, people):
     chain_lock = 0 if db.is_sqlite else 1  # PostgreSQL's advisory lock on the audit chain
     with count_statements(db.engine) as log:
         vote(db, tomas, "question", qid, 1)
-    assert log.count <= 13 + chain_lock, log.statements
+    assert log.count <= 12 + chain_lock, log.statements
     with count_statements(db.engine) as log:
         vote(db, tomas, "question", qid, 0)
     assert log.count <= 9 + chain_lock, log.statements
