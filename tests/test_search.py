@@ -3,7 +3,7 @@
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import update
+from sqlalchemy import text, update
 
 from db import qa, search
 from db.models import Answer, Base, Question
@@ -124,6 +124,36 @@ def test_rebuild_restores_the_index(db, crowd):
     with db.write() as s:
         assert search.rebuild(s) == 1
     assert found(db, crowd[2], "checklist") == [qid]
+
+
+def _entries(db) -> dict:
+    """What the index holds per question: the words (PostgreSQL, without positions) or the
+    texts (SQLite)."""
+    sql = ("SELECT question_id, strip(document)::text FROM question_search"
+           if not db.is_sqlite else
+           "SELECT rowid, title || '|' || body || '|' || answers FROM question_search")
+    with db.read() as s:
+        return dict(s.execute(text(sql)).all())
+
+
+def test_answers_appended_to_the_index_equal_a_rebuild(db, crowd):
+    """A new answer is added to the end of its question's entry (migration 0024): the entry is
+    what indexing the question and its visible answers afresh gives."""
+    busy = ask(db, crowd[0], "Annual product quality review timelines")
+    quiet = ask(db, crowd[1], "Who signs the site master file?")
+    first = answer(db, crowd[2], busy, "Ours is due 60 days after the period ends.")
+    answer(db, crowd[3], busy, "We align it with the management review, quarterly.")
+    with db.write() as s:  # a hidden answer stays out, and one posted after it goes in
+        s.execute(update(Answer).where(Answer.id == first).values(status="hidden"))
+    answer(db, crowd[4], busy, "Trending charts come from the LIMS export.")
+    answer(db, crowd[0], quiet, "The head of quality does, with the site head.")
+    kept = _entries(db)
+    with db.write() as s:
+        search.rebuild(s)
+    assert _entries(db) == kept
+    assert found(db, crowd[5], "lims trending") == [busy]
+    assert found(db, crowd[5], "quarterly") == [busy]
+    assert found(db, crowd[5], "period ends") == []
 
 
 def test_schema_comparison_leaves_out_only_the_search_index(db):
