@@ -1,7 +1,8 @@
 """The expertise finder: who answers well on a topic, ranked from accepted answers and votes.
 
 "Well" is measured on visible answers to questions carrying the tag: accepted answers first,
-then the net votes those answers received, then how many there are. Aggregated in SQL.
+then the net votes those answers received, then how many there are. Aggregated in SQL; over
+all topics, read from the totals kept per person (answer_totals).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from db.actors import Actor, require
-from db.models import ROLES, Answer, Question, QuestionTag, Site, Tag, User
+from db.models import ROLES, Answer, AnswerTotal, Question, QuestionTag, Site, Tag, User
 
 
 @dataclass(frozen=True)
@@ -34,19 +35,21 @@ def find(session: Session, *, actor: Actor, tag: str | None = None,
     """People ranked by accepted answers, then votes received, on `tag` (or any of `tags`, or
     all topics when neither is given), optionally only from one site or function."""
     require(actor, *ROLES)
-    # Added up per author first, from the answers' indexes alone; people, sites and the
-    # filters on them are joined to those totals (10k people, not 150k answers).
-    mine = (select(Answer.author_id,
-                   func.sum(case((Answer.is_accepted.is_(True), 1), else_=0)).label("accepted"),
-                   func.sum(Answer.score).label("votes"),
-                   func.count().label("answers"))
-            .where(Answer.status == "visible"))
     wanted = [t for t in ([tag] if tag else []) + list(tags or []) if t]
     if wanted:
-        mine = mine.where(Answer.question_id.in_(
-            select(QuestionTag.question_id).join(Tag, Tag.id == QuestionTag.tag_id)
-            .where(Tag.name.in_(wanted))))
-    t = mine.group_by(Answer.author_id).subquery()
+        # Added up per author first, from the answers' indexes alone; people, sites and the
+        # filters on them are joined to those totals (10k people, not the topic's answers).
+        t = (select(Answer.author_id,
+                    func.sum(case((Answer.is_accepted.is_(True), 1), else_=0)).label("accepted"),
+                    func.sum(Answer.score).label("votes"),
+                    func.count().label("answers"))
+             .where(Answer.status == "visible", Answer.question_id.in_(
+                 select(QuestionTag.question_id).join(Tag, Tag.id == QuestionTag.tag_id)
+                 .where(Tag.name.in_(wanted))))
+             .group_by(Answer.author_id).subquery())
+    else:  # all topics: the totals kept per person
+        t = (select(AnswerTotal.author_id, AnswerTotal.accepted, AnswerTotal.votes,
+                    AnswerTotal.answers).where(AnswerTotal.answers > 0).subquery())
     q = (select(User.id, User.name, User.username, User.job_title, Site.name.label("site"),
                 User.function, t.c.accepted, t.c.votes, t.c.answers)
          .join(User, User.id == t.c.author_id)

@@ -433,6 +433,18 @@ class Answer(Base):
     fingerprint: Mapped[str | None] = mapped_column(String(64))  # of the body
 
 
+class AnswerTotal(Base):
+    """Each person's visible answers, accepted answers and net votes on them: the expertise
+    finder's ranking over all topics reads it instead of adding up every answer (150k on the
+    medium set). Kept by triggers on answers (migration 0025)."""
+
+    __tablename__ = "answer_totals"
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    answers: Mapped[int] = mapped_column(Integer)
+    accepted: Mapped[int] = mapped_column(Integer)
+    votes: Mapped[int] = mapped_column(Integer)
+
+
 class Comment(Base):
     """Threaded comments on questions, answers, suggestions and lessons."""
 

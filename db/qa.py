@@ -484,6 +484,11 @@ def vote(session: Session, *, actor: Actor, entity_type: str, entity_id: int,
     if value == old:
         return VoteResult(item.score, old)
     vote_id = mine.id if mine else None
+    # The score first: its trigger updates the author's answer totals, and acceptance and
+    # moderation update those before the author's points too (PostgreSQL row locks taken in
+    # one order cannot deadlock).
+    score = run(session, _ADD_TO_SCORE[entity_type],
+                {"item_id": entity_id, "change": value - old}).scalar_one()
     if old == 1 and vote_id is not None:
         points.revoke(session, user_id=item.author_id, action="vote.received",
                       entity_type="vote", entity_id=vote_id,
@@ -499,8 +504,6 @@ def vote(session: Session, *, actor: Actor, entity_type: str, entity_id: int,
             points.award(session, user_id=item.author_id, action="vote.received",
                          entity_type="vote", entity_id=vote_id, voter_id=actor.id)
         _activity(session, actor, "vote", entity_type, entity_id)
-    score = run(session, _ADD_TO_SCORE[entity_type],
-                {"item_id": entity_id, "change": value - old}).scalar_one()
     _forget(session, model, entity_id)  # a copy loaded earlier in this session is out of date
     action = "vote.cast" if old == 0 else "vote.retracted" if value == 0 else "vote.changed"
     audit.record(session, actor=actor, action=action, entity_type=entity_type,

@@ -3,14 +3,18 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import case, func, select, update
 
 from db import analytics, experts, moderation, notify, points, qa, summaries
 from db.actors import Actor
 from db.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from db.models import (
+    CONTENT_STATES,
     ActivityEvent,
     Answer,
+    AnswerTotal,
     AuditRecord,
     Lesson,
     LessonRevision,
@@ -528,6 +532,86 @@ def test_hidden_posts_count_neither_for_tags_nor_for_experts(db, people):
         assert {e.username: e.answers for e in experts.find(s, actor=lena, tag="sterility")} \
             == {"tomas": 1, "mei": 1}
         assert {e.username: e.answers for e in experts.find(s, actor=lena)}["mei"] == 1
+
+
+ANSWER_OPS = st.lists(st.one_of(
+    st.tuples(st.just("post"), st.integers(0, 2), st.sampled_from(CONTENT_STATES)),
+    st.tuples(st.just("status"), st.integers(0, 9), st.sampled_from(CONTENT_STATES)),
+    st.tuples(st.just("accept"), st.integers(0, 9), st.booleans()),
+    st.tuples(st.just("score"), st.integers(0, 9), st.integers(-3, 3)),
+    st.tuples(st.just("author"), st.integers(0, 9), st.integers(0, 2)),
+    st.tuples(st.just("delete"), st.integers(0, 9)),
+), min_size=1, max_size=12)
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=ANSWER_OPS)
+def test_answer_totals_follow_every_change_to_answers(db, people, ops):
+    """Whatever is posted, hidden, accepted, voted on, moved to someone else or deleted, each
+    person's kept totals equal their visible answers added up (what the expert finder ranks
+    by over all topics)."""
+    authors = [people[k].id for k in ("learner", "trainer", "leader")]
+    with db.write() as s:
+        q = s.scalar(select(Question.id).limit(1))
+        if q is None:
+            q = Question(title="Where do the totals come from?", body="From the answers.",
+                         author_id=people["admin"].id)
+            s.add(q)
+            s.flush()
+            q = q.id
+    for op in ops:
+        with db.write() as s:
+            if op[0] == "post":
+                s.add(Answer(question_id=q, body="An answer.", author_id=authors[op[1]],
+                             status=op[2]))
+                continue
+            rows = s.scalars(select(Answer).order_by(Answer.id)).all()
+            if not rows:
+                continue
+            a = rows[op[1] % len(rows)]
+            if op[0] == "status":
+                a.status = op[2]
+            elif op[0] == "accept":
+                a.is_accepted = op[2]
+            elif op[0] == "score":
+                a.score += op[2]
+            elif op[0] == "author":
+                a.author_id = authors[op[2]]
+            else:
+                s.delete(a)
+    with db.read() as s:
+        by_hand = {r.author_id: (r.n, r.acc, r.votes) for r in s.execute(
+            select(Answer.author_id, func.count().label("n"),
+                   func.sum(case((Answer.is_accepted.is_(True), 1), else_=0)).label("acc"),
+                   func.sum(Answer.score).label("votes"))
+            .where(Answer.status == "visible").group_by(Answer.author_id))}
+        kept = {t.author_id: (t.answers, t.accepted, t.votes)
+                for t in s.scalars(select(AnswerTotal)) if t.answers or t.accepted or t.votes}
+        assert kept == by_hand
+        ranked = experts.find(s, actor=people["learner"], limit=50)
+        assert {e.user_id: (e.answers, e.accepted, e.votes) for e in ranked} == by_hand
+
+
+def test_answers_written_before_migration_0025_are_counted_by_it(db, people):
+    from alembic import command
+
+    from db import migrate
+
+    lena, tomas, mei = people["learner"], people["trainer"], people["trainer2"]
+    qid = ask(db, lena)
+    aid = answer(db, tomas, qid)
+    answer(db, mei, qid, "Mei's view, which a moderator hides.")
+    with db.write() as s:
+        qa.accept(s, actor=lena, answer_id=aid)
+        s.execute(update(Answer).where(Answer.author_id == mei.id).values(status="hidden"))
+    vote(db, mei, "answer", aid, 1)
+    db.dispose()  # the migration needs the database to itself
+    command.downgrade(migrate.alembic_config(db.url), "0024")
+    migrate.upgrade(db.url)
+    with db.read() as s:
+        assert [(e.username, e.answers, e.accepted, e.votes)
+                for e in experts.find(s, actor=lena)] == [("tomas", 1, 1, 1)]
 
 
 def test_vote_and_accept_write_audit_records(db, people):

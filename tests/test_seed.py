@@ -332,6 +332,15 @@ def test_leaderboard_totals_add_up_the_ledger_and_are_kept_after_the_seed(s):
                       f"AND user_id = {uid}") == given
 
 
+def test_answer_totals_add_up_the_visible_answers(s):
+    by_hand = {r[0]: tuple(r[1:]) for r in _rows(s, """
+        SELECT author_id, COUNT(*), SUM(CASE WHEN is_accepted THEN 1 ELSE 0 END), SUM(score)
+        FROM answers WHERE status = 'visible' GROUP BY author_id""")}
+    kept = {r[0]: tuple(r[1:]) for r in _rows(
+        s, "SELECT author_id, answers, accepted, votes FROM answer_totals WHERE answers > 0")}
+    assert kept == by_hand
+
+
 def test_demo_journeys_work_with_the_services(s):
     """Tomás takes a pending edit; Mei signs Tomás's draft (rolled back with the session)."""
     def actor(username):
