@@ -125,9 +125,10 @@ def contributions(actor: Actor, p: gm.Profile) -> None:
 def board_filters() -> tuple[str, int | None, str | None]:
     with database().read() as s:
         names = dict(sg.sites(s))
+    # In the address, so a board for this month or all time can be shared (?lb-period=all).
     period = st.segmented_control("Period", list(gm.PERIODS), format_func=gm.PERIODS.get,
                                   default="week", required=True, key="lb-period",
-                                  on_change=_lb_first)
+                                  bind="query-params", on_change=_lb_first)
     c1, c2 = st.columns(2)
     site = c1.selectbox("Site", list(names), index=None, format_func=names.get,
                         placeholder="All sites", key="lb-site", on_change=_lb_first)

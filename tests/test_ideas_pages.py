@@ -170,6 +170,21 @@ def test_leaderboard_lists_people_by_points(db, people):
     assert at.metric[0].value == "#2"
 
 
+def test_leaderboard_period_opens_from_a_link(db, people):
+    with db.write() as s:
+        s.add(PointEvent(user_id=people["trainer"].id, action="answer.posted", points=9,
+                         created_at=utcnow() - timedelta(days=400)))
+        s.add(PointEvent(user_id=people["learner"].id, action="answer.posted", points=4,
+                         created_at=utcnow()))
+    at = page(db, "leaderboard", "lena", **{"lb-period": "All time"})  # as the address shows it
+    assert list(at.dataframe[0].value["Points"]) == [9, 4]
+    assert at.query_params["lb-period"] == "All time"
+    at = page(db, "leaderboard", "lena")  # this week by default
+    assert list(at.dataframe[0].value["Points"]) == [4]
+    at = page(db, "leaderboard", "lena", **{"lb-period": "decade"})  # an unknown period
+    assert not at.exception and list(at.dataframe[0].value["Points"]) == [4]
+
+
 def test_profile_shows_level_points_and_badges(db, people):
     submit(db, people["learner"])
     at = page(db, "profile", "tomas", user="lena")
