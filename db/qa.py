@@ -792,9 +792,13 @@ def tags(session: Session) -> list[tuple[str, int]]:
     """Every tag with the number of visible questions carrying it, most used first."""
     # All of a tag's questions, less the few that are not visible: both from indexes. Joining
     # every question row to check its status read 50k question bodies (0.6 s on the medium set).
+    # Counted per tag id before the names are joined: joining 140k rows to their tag first
+    # took twice as long (SQLite 13 -> 6 ms, PostgreSQL 39 -> 22 on the medium set).
+    per_tag = (select(QuestionTag.tag_id, func.count().label("n"))
+               .group_by(QuestionTag.tag_id).subquery())
     totals = session.execute(
-        select(Tag.name, func.count(QuestionTag.question_id))
-        .outerjoin(QuestionTag, QuestionTag.tag_id == Tag.id).group_by(Tag.id, Tag.name)).all()
+        select(Tag.name, func.coalesce(per_tag.c.n, 0))
+        .outerjoin(per_tag, per_tag.c.tag_id == Tag.id)).all()
     unseen = dict(session.execute(
         select(Tag.name, func.count()).join(QuestionTag, QuestionTag.tag_id == Tag.id)
         .where(QuestionTag.question_id.in_(

@@ -512,6 +512,19 @@ def test_experts_ranked_by_accepted_answers_then_votes_per_tag(db, people):
         assert [e.username for e in suggested] == ["mei"]  # tomas already answered
 
 
+def test_tag_counts_follow_retagging_and_keep_unused_tags_at_zero(db, people):
+    lena = people["learner"]
+    qid = ask(db, lena, tags=["stability", "variations"])
+    ask(db, lena, title="Which stability zone applies to Brazil?", tags=["stability"],
+        body="Zone IVb or IVa for a tablet marketed there next year?")
+    with db.write() as s:
+        qa.edit_question(s, actor=lena, question_id=qid, title="How do I file a Type IB?",
+                         body=BODY, tags=["labelling"])
+    with db.read() as s:
+        counts = dict(qa.tags(s))
+    assert (counts["stability"], counts["labelling"], counts["variations"]) == (1, 1, 0)
+
+
 def test_hidden_posts_count_neither_for_tags_nor_for_experts(db, people):
     lena, tomas, mei = (people[k] for k in ("learner", "trainer", "trainer2"))
     q1 = ask(db, lena, title="Which sterility test suits a small batch?", tags=["sterility"])
