@@ -125,7 +125,8 @@ def contributions(actor: Actor, p: gm.Profile) -> None:
 def board_filters() -> tuple[str, int | None, str | None]:
     with database().read() as s:
         names = dict(sg.sites(s))
-    # In the address, so a board for this month or all time can be shared (?lb-period=all).
+    # In the address, so a board for this month or all time can be shared
+    # (?lb-period=All+time: the address holds the label shown).
     period = st.segmented_control("Period", list(gm.PERIODS), format_func=gm.PERIODS.get,
                                   default="week", required=True, key="lb-period",
                                   bind="query-params", on_change=_lb_first)

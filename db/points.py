@@ -87,6 +87,8 @@ VOIDED_RINGS_KEY = "fair_play.voided_rings"
 
 
 SETTING_KEYS = ("points", "fair_play", VOIDED_RINGS_KEY)
+# The point_totals period holding everyone's points over all time.
+ALL_TIME = "all"
 
 
 # Built once: every post and vote reads it. The keys as fixed parameters: a plain IN list is
@@ -306,8 +308,6 @@ def total(session: Session, *, user_id: int) -> int:
 
 
 # --- totals per period (point_totals) ---------------------------------------------------------
-
-ALL_TIME = "all"
 
 
 def period_key(start: datetime | None, grain: str) -> str:

@@ -181,8 +181,15 @@ def test_leaderboard_period_opens_from_a_link(db, people):
     assert at.query_params["lb-period"] == "All time"
     at = page(db, "leaderboard", "lena")  # this week by default
     assert list(at.dataframe[0].value["Points"]) == [4]
-    at = page(db, "leaderboard", "lena", **{"lb-period": "decade"})  # an unknown period
-    assert not at.exception and list(at.dataframe[0].value["Points"]) == [4]
+    for odd in ("decade", "<script>alert(1)</script>", "all" * 100_000, ""):  # not a period
+        at = page(db, "leaderboard", "lena", **{"lb-period": odd})
+        assert not at.exception and list(at.dataframe[0].value["Points"]) == [4]
+
+
+def test_leaderboard_without_points_says_how_to_earn_them(db, people):
+    at = page(db, "leaderboard", "lena", **{"lb-period": "All time"})
+    assert not at.dataframe
+    assert at.info[0].value.startswith("Nobody has points here yet.")
 
 
 def test_profile_shows_level_points_and_badges(db, people):
