@@ -264,3 +264,45 @@ def test_the_app_says_nothing_was_saved_and_recovers_without_a_restart(db, app_d
     at.run()  # the same process and cached Database: no restart
     assert not at.exception and not at.error
     assert [t.value for t in at.title] == ["Welcome, Lena"]
+
+
+# --- pooled connections -----------------------------------------------------------------------
+
+def _count_pings(database: Database, monkeypatch) -> list[int]:
+    pings = [0]
+    ping = database.engine.dialect.do_ping
+
+    def counted(dbapi_conn):
+        pings[0] += 1
+        return ping(dbapi_conn)
+
+    monkeypatch.setattr(database.engine.dialect, "do_ping", counted)
+    return pings
+
+
+def count_questions(database: Database) -> int:
+    with database.read() as s:
+        return s.scalar(select(func.count()).select_from(Question))
+
+
+def test_a_connection_idle_across_a_restart_is_replaced_before_anyone_sees_it(
+        db, app_db, relay, monkeypatch):
+    from db import session as db_session
+
+    monkeypatch.setattr(db_session, "PING_AFTER_IDLE_SECONDS", 0)
+    pings = _count_pings(app_db, monkeypatch)
+    assert count_questions(app_db) == 0  # one pooled connection now
+    relay.cut()  # the server goes away and comes back while the connection sits in the pool
+    relay.restore()
+    assert count_questions(app_db) == 0  # no error: the dead connection failed its ping
+    assert pings[0] == 1
+
+
+def test_a_connection_in_steady_use_is_not_pinged(db, app_db, monkeypatch):
+    pings = _count_pings(app_db, monkeypatch)
+    for _ in range(5):
+        assert count_questions(app_db) == 0
+    lena = add_person(db, "lena", "learner")
+    ask(app_db, lena, "A question asked between two reads")
+    assert count_questions(app_db) == 1
+    assert pings[0] == 0  # a round trip fewer on every page run and write
