@@ -9,16 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, insert, select, text
+from sqlalchemy import Select, func, insert, select
 from sqlalchemy.orm import Session
 
 from db.actors import Actor, require
-from db.models import AuditRecord, utcnow
+from db.models import AuditHead, AuditRecord, utcnow
 from db.session import run
 
 GENESIS = "0" * 64
-# Any constant works; it names the PostgreSQL advisory lock that serialises the chain.
-_CHAIN_LOCK = 7_320_114
 
 
 def _jsonable(value: Any) -> Any:
@@ -39,19 +37,17 @@ def _digest(prev_hash: str, at: datetime, actor_username: str, action: str, enti
 
 # Built once: the trail gets a record on every write, and building these cost more than running
 # them. A Core insert also skips the ORM's unit of work (nothing reads the record back).
-_LAST_HASH = select(AuditRecord.hash).order_by(AuditRecord.id.desc()).limit(1)
+# Locking the head makes appenders take turns (on SQLite BEGIN IMMEDIATE already does): one who
+# waited reads the head as the one before left it, so no two records chain onto the same one.
+_HEAD = select(AuditHead.hash).where(AuditHead.id == 1).with_for_update()
 _APPEND = insert(AuditRecord.__table__)
-_CHAIN_LOCK_SQL = text("SELECT pg_advisory_xact_lock(:k)")
 
 
 def record(session: Session, *, actor: Actor, action: str, entity_type: str,
            entity_id: object = None, before: Any = None, after: Any = None,
            reason: str | None = None) -> str:
     """Append one audit record in the caller's transaction; returns its hash."""
-    if session.get_bind().dialect.name == "postgresql":
-        # Two transactions must not both chain onto the same previous record.
-        run(session, _CHAIN_LOCK_SQL, {"k": _CHAIN_LOCK})
-    prev = run(session, _LAST_HASH).scalar() or GENESIS
+    prev = run(session, _HEAD).scalar_one()  # the head is kept by a trigger on audit_log
     at = utcnow()
     before, after = _jsonable(before), _jsonable(after)
     ent_id = None if entity_id is None else str(entity_id)
@@ -72,7 +68,8 @@ class ChainCheck:
 
 
 def verify(session: Session, *, batch: int = 5000) -> ChainCheck:
-    """Walk the chain in order; report the first record whose hash or link does not match."""
+    """Walk the chain in order; report the first record whose hash or link does not match,
+    or a chain that ends before the last record written (the head)."""
     prev = GENESIS
     checked = 0
     for rec in _in_order(session, batch):
@@ -84,6 +81,10 @@ def verify(session: Session, *, batch: int = 5000) -> ChainCheck:
             return ChainCheck(False, checked, rec.id, "its content does not match its hash")
         prev = rec.hash
         checked += 1
+    head = session.get(AuditHead, 1)
+    if head is not None and head.hash != prev:
+        return ChainCheck(False, checked, head.last_id,
+                          "it was written but is no longer in the trail (the trail was cut short)")
     return ChainCheck(True, checked)
 
 

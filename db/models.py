@@ -179,6 +179,16 @@ class AuditRecord(Base):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
+class AuditHead(Base):
+    """The chain's last record (one row, id 1), kept by a trigger on audit_log. Writers lock it
+    to append in turn (db.audit.record)."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_id: Mapped[int | None] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
 class Setting(Base):
     """Admin-adjustable values (point values, thresholds); the code holds the defaults."""
 

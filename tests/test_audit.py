@@ -1,10 +1,11 @@
 """The audit trail: records chain, tampering is found, filters and export work."""
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from db import audit
 from db.__main__ import main as cli
 from db.actors import SYSTEM
+from db.models import AuditHead, AuditRecord
 from tests.conftest import add_person
 
 
@@ -55,6 +56,38 @@ def test_verify_finds_a_removed_record(db):
         result = audit.verify(s)
     assert not result.ok and result.broken_id == 3
     assert "link" in result.problem
+
+
+def test_verify_finds_a_trail_cut_short(db):
+    """Removing the newest records leaves every remaining link intact; the head still names the
+    last record written."""
+    for name in ("anna", "ben", "cleo"):
+        add_person(db, name, "learner")
+    with db.engine.begin() as conn:
+        if db.is_sqlite:
+            conn.exec_driver_sql("DROP TRIGGER audit_log_no_delete")
+        else:
+            conn.exec_driver_sql("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change")
+        conn.execute(text("DELETE FROM audit_log WHERE id = 3"))
+    with db.read() as s:
+        result = audit.verify(s)
+    assert not result.ok and result.broken_id == 3 and result.checked == 2
+    assert "cut short" in result.problem
+
+
+def test_the_chain_goes_on_from_the_head(db):
+    """Each record links to the one before, the head follows the newest."""
+    hashes = []
+    for i in range(3):
+        with db.write() as s:
+            hashes.append(audit.record(s, actor=SYSTEM, action="test.step", entity_type="thing",
+                                       entity_id=i))
+    with db.read() as s:
+        head = s.execute(select(AuditHead.hash, AuditHead.last_id)).one()
+        links = s.execute(select(AuditRecord.prev_hash, AuditRecord.hash)
+                          .order_by(AuditRecord.id)).all()
+    assert head.hash == hashes[-1] and head.last_id == len(links)
+    assert [p for p, _ in links] == [audit.GENESIS] + [h for _, h in links][:-1]
 
 
 def test_trail_filters_and_keyset_pages(db):

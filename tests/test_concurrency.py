@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select
 
-from db import qa, suggestions
+from db import audit, qa, suggestions
 from db.actors import Actor
 from db.errors import ValidationError
 from db.models import Answer, PointEvent, Question, Suggestion, User, UserRole, Vote
@@ -112,6 +112,7 @@ def test_fifty_parallel_voters_lose_nothing_and_count_nothing_twice(db):
         live_vote_points = Counter(s.scalars(select(PointEvent.entity_id).where(
             PointEvent.entity_type == "vote", PointEvent.voided_at.is_(None))))
         upvote_ids = set(s.scalars(select(Vote.id).where(Vote.value == 1)))
+        chain = audit.verify(s)
 
     assert not duplicates
     assert stored == expected, "each voter's last choice on each item is what is stored"
@@ -127,6 +128,8 @@ def test_fifty_parallel_voters_lose_nothing_and_count_nothing_twice(db):
     # Points follow the votes: at most one live award per vote, and only for an upvote that stands.
     assert all(n == 1 for n in live_vote_points.values())
     assert set(live_vote_points) <= upvote_ids
+    # Every vote was audited, each record chained onto the one written just before it.
+    assert chain.ok, chain
     waits.sort()
     print(f"{len(waits)} vote operations by {VOTERS} voters in {elapsed:.1f} s on "
           f"{db.engine.dialect.name}: each took {waits[len(waits) // 2]:.2f} s (median), "

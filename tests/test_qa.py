@@ -261,13 +261,12 @@ def test_a_vote_is_written_in_a_handful_of_statements(db, people):
     """Votes are the most frequent write: each statement is a round trip on PostgreSQL."""
     lena, tomas = people["learner"], people["trainer"]
     qid = ask(db, lena)
-    chain_lock = 0 if db.is_sqlite else 1  # PostgreSQL's advisory lock on the audit chain
     with count_statements(db.engine) as log:
         vote(db, tomas, "question", qid, 1)
-    assert log.count <= 12 + chain_lock, log.statements
+    assert log.count <= 11, log.statements
     with count_statements(db.engine) as log:
         vote(db, tomas, "question", qid, 0)
-    assert log.count <= 9 + chain_lock, log.statements
+    assert log.count <= 7, log.statements
     assert score(db, Question, qid) == 0
 
 
