@@ -105,3 +105,19 @@ def test_trail_filters_and_keyset_pages(db):
     assert [r["entity_id"] for r in first + second] == ["6", "5", "4", "3", "2", "1"]
     assert [r["reason"] for r in one] == ["step 4"]
     assert total == 7
+
+
+def test_migration_0026_starts_the_head_at_the_last_record(db):
+    from alembic import command
+
+    from db import migrate
+
+    for name in ("anna", "ben"):
+        add_person(db, name, "learner")
+    db.dispose()  # the migration needs the database to itself
+    command.downgrade(migrate.alembic_config(db.url), "0025")
+    migrate.upgrade(db.url)
+    add_person(db, "cleo", "learner")  # chains onto ben's record
+    with db.read() as s:
+        result = audit.verify(s)
+    assert result.ok and result.checked == 3
