@@ -32,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from db import audit, notify, points
+from db import audit, notify, overrides, points
 from db.actors import SYSTEM, Actor, require
 from db.errors import NotFound, ValidationError
 from db.models import (
@@ -749,6 +749,7 @@ def void_ring_points(session: Session, *, actor: Actor, member_ids: Iterable[int
         session.add(Setting(key=points.VOIDED_RINGS_KEY, value=[entry]))
     else:
         row.value = [*(row.value if isinstance(row.value, list) else []), entry]
+    overrides.forget(session)
     notify.notify(session, user_ids=members, kind="fair_play",
                   text=f"An administrator voided {total} points from upvotes within a small "
                        f"group that mostly voted for each other. Reason: {reason}",

@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
-from db import audit, notify, points
+from db import audit, notify, overrides, points
 from db.actors import Actor, require
 from db.errors import Conflict, NotFound, PermissionDenied, ServiceError, ValidationError
 from db.models import (
@@ -38,7 +38,6 @@ from db.models import (
     Comment,
     Flag,
     Question,
-    Setting,
     Suggestion,
     User,
     answer_seconds,
@@ -91,13 +90,9 @@ _FLAGGABLE: dict[str, _Kind] = {
 }
 
 
-# Built once: every post reads it (a Core select, not Session.get: half the time).
-_SETTINGS = select(Setting.value).where(Setting.key == "moderation")
-
-
 def settings(session: Session) -> dict[str, int]:
     """The moderation limits in force (defaults, overridden by the settings table)."""
-    row = run(session, _SETTINGS).scalar()
+    row = overrides.overrides(session).get(overrides.MODERATION)
     values = dict(DEFAULTS)
     if isinstance(row, dict):
         values.update({k: int(v) for k, v in row.items() if k in DEFAULTS})

@@ -30,7 +30,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from db.models import PointEvent, PointTotal, Setting, Vote, utcnow
+from db import overrides as admin_overrides
+from db.models import PointEvent, PointTotal, Vote, utcnow
 from db.session import run
 
 # Default values; admins may override any of them in the settings table (key "points").
@@ -83,27 +84,20 @@ FAIR_PLAY: dict[str, float] = {
     "ring_share": 0.5,  # the part of one's upvotes that goes to the others in the ring
 }
 # Members of rings whose points an admin voided: votes among them earn nothing from then on.
-VOIDED_RINGS_KEY = "fair_play.voided_rings"
+VOIDED_RINGS_KEY = admin_overrides.VOIDED_RINGS
 
-
-SETTING_KEYS = ("points", "fair_play", VOIDED_RINGS_KEY)
 # The point_totals period holding everyone's points over all time.
 ALL_TIME = "all"
 
 
-# Built once: every post and vote reads it. The keys as fixed parameters: a plain IN list is
-# "expanding", and SQLAlchemy renders the statement's text again on every execution.
-_SETTINGS = select(Setting.key, Setting.value).where(
-    Setting.key.in_([literal(k) for k in SETTING_KEYS]))
-
-
 def settings(session: Session) -> dict[str, object]:
-    """The admins' overrides that points depend on, read in one statement (absent: defaults)."""
-    return dict(run(session, _SETTINGS).all())
+    """The admins' overrides that points depend on (absent: defaults), read once per
+    transaction."""
+    return admin_overrides.overrides(session)
 
 
 def value_of(session: Session, action: str, overrides: dict | None = None) -> int:
-    override = (settings(session) if overrides is None else overrides).get("points")
+    override = (settings(session) if overrides is None else overrides).get(admin_overrides.POINTS)
     if isinstance(override, dict) and action in override:
         return int(override[action])
     return POINTS.get(action, 0)
@@ -112,7 +106,7 @@ def value_of(session: Session, action: str, overrides: dict | None = None) -> in
 def fair_play(session: Session, overrides: dict | None = None) -> dict[str, float]:
     """The fair-play thresholds in force (defaults, overridden by the settings table)."""
     values = dict(FAIR_PLAY)
-    row = (settings(session) if overrides is None else overrides).get("fair_play")
+    row = (settings(session) if overrides is None else overrides).get(admin_overrides.FAIR_PLAY)
     if isinstance(row, dict):
         values.update({k: float(v) for k, v in row.items() if k in FAIR_PLAY})
     return values

@@ -252,6 +252,8 @@ def test_an_answer_costs_the_same_statements_however_many_follow_the_question(db
         with count_statements(db.engine) as log, db.write() as s:
             qa.answer(s, actor=tomas, question_id=qid, body=text)
         spent[qid] = log.count
+        # Posting limits and points both depend on the admins' settings: read once.
+        assert sum("FROM settings" in st.sql for st in log.statements) == 1, log.statements
     assert spent[busy] == spent[quiet], "notifying followers must not cost a statement each"
     with db.read() as s:
         assert all(kinds(s, person) == ["answer"] for person in followers)
