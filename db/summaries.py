@@ -505,9 +505,9 @@ def refresh_help(session: Session) -> int:
     """Bring help_days and help_periods up to date; returns how many days were recomputed.
 
     The first run builds them from every post. Later runs recompute the days of posts written
-    or changed since (and always today and yesterday: on PostgreSQL a post can commit after one
-    with a higher id was read), and add what changed on those days to the periods holding
-    them. Run inside `refresh`, which serialises refreshes.
+    or changed since (and, when there are new posts, today and yesterday: on PostgreSQL a post
+    can commit after one with a higher id was read), and add what changed on those days to the
+    periods holding them. Run inside `refresh`, which serialises refreshes.
     """
     marks = dict(session.execute(select(SummaryState.name, SummaryState.last_id)
                                  .where(SummaryState.name.in_([*HELP_SOURCES, HELP_PERIODS])))
@@ -524,20 +524,24 @@ def refresh_help(session: Session) -> int:
         days = 0
     else:
         dirty = _dirty_days(session, marks)
-        today = utcnow().date()
-        dirty |= {today.isoformat(), (today - timedelta(days=1)).isoformat()}
+        if any(newest[n] > marks[n] for n in HELP_SOURCES if n != "help.audit"):
+            # New posts: today's and yesterday's again too, for any post that committed after
+            # one with a higher id was read (PostgreSQL). Audit records alone (sign-ins, votes,
+            # edits) change no day's help unless they accepted, hid or kept a post.
+            today = utcnow().date()
+            dirty |= {today.isoformat(), (today - timedelta(days=1)).isoformat()}
         runs = _runs(sorted(dirty))
-        before = _help_day_rows(session, runs) if periods_built else None
+        before = _help_day_rows(session, runs) if periods_built and runs else None
         for lo, hi in runs:
             session.execute(delete(HelpDay).where(HelpDay.day.between(lo, hi)))
             _insert_help(session, (lo, hi))
-        if periods_built:
+        if periods_built and runs:
             _change_help_periods(session, before, _help_day_rows(session, runs))
         days = len(dirty)
     if not periods_built:
         build_help_periods(session)
         newest[HELP_PERIODS] = 1
-    if days or not periods_built:
+    if days or not periods_built or any(newest[n] > marks[n] for n in HELP_SOURCES):
         for name, last in newest.items():
             ins = _insert(session, SummaryState).values(name=name, last_id=last)
             session.execute(ins.on_conflict_do_update(

@@ -20,7 +20,7 @@ from components import analytics_widgets as aw
 from db import analytics, summaries
 from db.actors import Actor
 from db.analytics import Filters
-from db.models import ActivityEvent, Site, User
+from db.models import ActivityEvent, Site, User, utcnow
 from db.session import Database
 from tests.conftest import ROOT, open_session
 
@@ -434,3 +434,49 @@ def _backdate(s, table: str, row_id: int, day: int) -> None:
     s.execute(text(f"UPDATE {table} SET created_at = :at WHERE id = :id"),
               {"at": datetime.combine(DAY0 + timedelta(days=day), datetime.min.time())
                + timedelta(hours=10), "id": row_id})
+
+
+
+def test_help_is_recounted_only_when_posts_or_their_standing_change(db, monkeypatch):
+    """A refresh after sign-ins, views and votes recounts no day's help (the audit log moved
+    on, the help did not); a new answer recounts its day, and today and yesterday."""
+    from db import qa
+    from tests.conftest import add_person
+
+    asker, helper, voter = (add_person(db, n, "learner")
+                            for n in ("recasker", "rechelper", "recvoter"))
+    with db.write() as s:
+        qid = qa.ask(s, actor=asker, title="Who signs the annual product quality review?",
+                     body="Our QP left and nobody knows who signs the APQR now.",
+                     tags=["quality"])
+        _backdate(s, "answers", qa.answer(s, actor=helper, question_id=qid,
+                                          body="The deputy QP, until a new one starts."), 20)
+    _refresh(db)
+    recounted: list[tuple[str, str] | None] = []
+    insert_help = summaries._insert_help
+    monkeypatch.setattr(summaries, "_insert_help",
+                        lambda s, days: recounted.append(days) or insert_help(s, days))
+    open_session(db, "recvoter")  # a sign-in
+    with db.write() as s:
+        qa.vote(s, actor=voter, entity_type="question", entity_id=qid, value=1)
+        qa.record_view(s, actor=voter, question_id=qid)
+    with db.read() as s:
+        assert analytics.data_state(s)[1]  # behind: new activity events and audit records
+    assert _refresh(db) > 0
+    assert recounted == []
+    with db.read() as s:
+        assert not analytics.data_state(s)[1]  # caught up all the same
+
+    with db.write() as s:
+        _backdate(s, "answers", qa.answer(s, actor=voter, question_id=qid,
+                                          body="Ours is signed by the site head of quality."), 30)
+    _refresh(db)
+    today = utcnow().date()
+    days = {d for run in recounted for d in run}
+    assert {(DAY0 + timedelta(days=30)).isoformat(), today.isoformat(),
+            (today - timedelta(days=1)).isoformat()} <= days
+    january = Filters(DAY0, DAY0 + timedelta(days=40))
+    analytics.forget_shared()
+    with db.read() as s:
+        pairs = analytics.help_pairs(s, actor=LEADER, filters=january)
+    assert {(helper.id, asker.id, 1), (voter.id, asker.id, 1)} <= set(pairs)
