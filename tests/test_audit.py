@@ -20,6 +20,16 @@ def _tamper(db, sql: str) -> None:
             conn.exec_driver_sql(sql)
 
 
+def _remove(db, record_id: int) -> None:
+    """Delete a stored record around the triggers, as an attacker with file access could."""
+    with db.engine.begin() as conn:
+        if db.is_sqlite:
+            conn.exec_driver_sql("DROP TRIGGER audit_log_no_delete")
+        else:
+            conn.exec_driver_sql("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change")
+        conn.execute(text("DELETE FROM audit_log WHERE id = :id"), {"id": record_id})
+
+
 def test_each_change_adds_a_chained_record(db):
     add_person(db, "anna", "learner")
     add_person(db, "ben", "trainer")
@@ -46,12 +56,7 @@ def test_verify_finds_a_changed_byte(db, capsys):
 def test_verify_finds_a_removed_record(db):
     for name in ("anna", "ben", "cleo"):
         add_person(db, name, "learner")
-    with db.engine.begin() as conn:
-        if db.is_sqlite:
-            conn.exec_driver_sql("DROP TRIGGER audit_log_no_delete")
-        else:
-            conn.exec_driver_sql("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change")
-        conn.execute(text("DELETE FROM audit_log WHERE id = 2"))
+    _remove(db, 2)
     with db.read() as s:
         result = audit.verify(s)
     assert not result.ok and result.broken_id == 3
@@ -63,12 +68,7 @@ def test_verify_finds_a_trail_cut_short(db):
     last record written."""
     for name in ("anna", "ben", "cleo"):
         add_person(db, name, "learner")
-    with db.engine.begin() as conn:
-        if db.is_sqlite:
-            conn.exec_driver_sql("DROP TRIGGER audit_log_no_delete")
-        else:
-            conn.exec_driver_sql("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change")
-        conn.execute(text("DELETE FROM audit_log WHERE id = 3"))
+    _remove(db, 3)
     with db.read() as s:
         result = audit.verify(s)
     assert not result.ok and result.broken_id == 3 and result.checked == 2
