@@ -386,14 +386,15 @@ def _add_up_months(session: Session, months: list[str], people) -> None:
     p = ActivityPeriod.__table__
     for grain in COARSE:
         firsts = sorted({first_day(grain, date.fromisoformat(m)) for m in months})
+        # Each month named: the primary key is (grain, period, user_id), and through a range
+        # of months it is read for everyone's months to find these people's (a year's worth:
+        # 250 ms at 50k people, however few events there were to fold).
+        named = [m for f in firsts for m in periods(
+            "month", f.isoformat(), first_day("month", last_day(grain, f)).isoformat())]
         key = period_of_day(session, grain, p.c.period)
         rows = (select(literal(grain), key, p.c.user_id, func.max(p.c.site_id),
                        func.sum(p.c.events), *[func.sum(p.c[c]) for c in COUNTS])
-                .where(p.c.grain == "month",
-                       p.c.period.between(firsts[0].isoformat(),
-                                          first_day("month", last_day(grain, firsts[-1]))
-                                          .isoformat()),
-                       p.c.user_id.in_(people))
+                .where(p.c.grain == "month", p.c.period.in_(named), p.c.user_id.in_(people))
                 .group_by(key, p.c.user_id).order_by(key, p.c.user_id))
         ins = _insert(session, p).from_select(
             ["grain", "period", "user_id", "site_id", "events", *COUNTS], rows)
