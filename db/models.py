@@ -259,6 +259,7 @@ class LessonRevision(Base):
         UniqueConstraint("lesson_id", "number"),
         CheckConstraint(_in("state", REVISION_STATES), "state"),
         Index("ix_lesson_revisions_state", "state"),
+        Index("ix_lesson_revisions_created", "created_at"),  # help and co-creation by date
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id"))
