@@ -225,12 +225,14 @@ def _capped_add():
     points written; no row when the cap is reached."""
     e = PointEvent.__table__
     user_id, action = bindparam("user_id", type_=Integer), bindparam("action", type_=String)
-    earned = select(func.coalesce(func.sum(e.c.points), 0)).where(
+    # What is left of today's cap, summed once in FROM: as a scalar subquery in the select
+    # list, the condition and the CASE each summed the day's points again.
+    left = select((bindparam("cap", type_=Integer) - func.coalesce(func.sum(e.c.points), 0))
+                  .label("left")).where(
         e.c.user_id == user_id, e.c.action == action,
         e.c.created_at >= bindparam("day", type_=DateTime),
         e.c.created_at < bindparam("next_day", type_=DateTime),
-        e.c.voided_at.is_(None)).scalar_subquery()
-    left = bindparam("cap", type_=Integer) - earned
+        e.c.voided_at.is_(None)).subquery("today").c.left
     points = bindparam("points", type_=Integer)
     given = select(user_id, action, case((left < points, left), else_=points),
                    bindparam("entity_type", type_=String),
