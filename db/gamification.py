@@ -742,11 +742,11 @@ def void_ring_points(session: Session, *, actor: Actor, member_ids: Iterable[int
         e.voided_at = now
         e.void_reason = f"Vote ring: {reason}"
     total = sum(e.points for e in events)
-    row = session.get(Setting, points.VOIDED_RINGS_KEY)
+    row = session.get(Setting, overrides.VOIDED_RINGS)
     entry = {"members": members, "at": now.isoformat(timespec="seconds"),
              "by": actor.username, "reason": reason}
     if row is None:
-        session.add(Setting(key=points.VOIDED_RINGS_KEY, value=[entry]))
+        session.add(Setting(key=overrides.VOIDED_RINGS, value=[entry]))
     else:
         row.value = [*(row.value if isinstance(row.value, list) else []), entry]
     overrides.forget(session)

@@ -83,8 +83,6 @@ FAIR_PLAY: dict[str, float] = {
     "ring_min_votes": 3,  # each way, for a pair (or along each link of a group)
     "ring_share": 0.5,  # the part of one's upvotes that goes to the others in the ring
 }
-# Members of rings whose points an admin voided: votes among them earn nothing from then on.
-VOIDED_RINGS_KEY = admin_overrides.VOIDED_RINGS
 
 # The point_totals period holding everyone's points over all time.
 ALL_TIME = "all"
@@ -114,7 +112,7 @@ def fair_play(session: Session, overrides: dict | None = None) -> dict[str, floa
 
 def voided_rings(session: Session, overrides: dict | None = None) -> list[dict]:
     """Rings an admin has voided: [{"members": [ids], "at": iso, "by": username, "reason": str}]."""
-    row = (settings(session) if overrides is None else overrides).get(VOIDED_RINGS_KEY)
+    row = (settings(session) if overrides is None else overrides).get(admin_overrides.VOIDED_RINGS)
     return list(row) if isinstance(row, list) else []
 
 

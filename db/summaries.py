@@ -516,16 +516,17 @@ def refresh_help(session: Session) -> int:
     periods_built = marks.pop(HELP_PERIODS, None) is not None
     newest = {name: session.scalar(select(func.max(col))) or 0
               for name, col in HELP_SOURCES.items()}
+    advanced = {n for n in HELP_SOURCES if newest[n] > marks.get(n, -1)}
     if len(marks) < len(HELP_SOURCES):
         session.execute(delete(HelpDay))
         _insert_help(session, None)
         periods_built = False
         days = -1
-    elif all(newest[n] <= marks[n] for n in HELP_SOURCES):
+    elif not advanced:
         days = 0
     else:
         dirty = _dirty_days(session, marks)
-        if any(newest[n] > marks[n] for n in HELP_SOURCES if n != "help.audit"):
+        if advanced - {"help.audit"}:
             # New posts: today's and yesterday's again too, for any post that committed after
             # one with a higher id was read (PostgreSQL). Audit records alone (sign-ins, votes,
             # edits) change no day's help unless they accepted, hid or kept a post.
@@ -542,7 +543,7 @@ def refresh_help(session: Session) -> int:
     if not periods_built:
         build_help_periods(session)
         newest[HELP_PERIODS] = 1
-    if days or not periods_built or any(newest[n] > marks[n] for n in HELP_SOURCES):
+    if days or not periods_built or advanced:
         for name, last in newest.items():
             ins = _insert(session, SummaryState).values(name=name, last_id=last)
             session.execute(ins.on_conflict_do_update(
