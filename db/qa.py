@@ -436,15 +436,14 @@ def comment(session: Session, *, actor: Actor, entity_type: str, entity_id: int,
 
 
 # Built once: votes are the most frequent write, and building these cost more than running them.
-# The item and this person's vote on it in one statement (one round trip fewer on every vote).
-# The row lock is on the item only: PostgreSQL cannot lock the outer join's missing side.
 _VOTED_ON = {
-    kind: select(model.status, model.author_id, model.score,
-                 Vote.id.label("vote_id"), Vote.value.label("vote_value"))
-    .outerjoin(Vote, (Vote.user_id == bindparam("user_id", type_=Integer))
-               & (Vote.entity_type == kind) & (Vote.entity_id == model.id))
-    .where(model.id == bindparam("id", type_=Integer)).with_for_update(of=model)
+    kind: select(model.status, model.author_id, model.score)
+    .where(model.id == bindparam("id", type_=Integer)).with_for_update()
     for kind, model in (("question", Question), ("answer", Answer))}
+_MY_VOTE = select(Vote.id, Vote.value).where(
+    Vote.user_id == bindparam("user_id", type_=Integer),
+    Vote.entity_type == bindparam("entity_type", type_=String),
+    Vote.entity_id == bindparam("entity_id", type_=Integer))
 _TAKE_BACK = delete(Vote).where(Vote.id == bindparam("vote_id", type_=Integer))
 # Added in SQL (the row is locked): one statement, and the score it returns is current.
 _ADD_TO_SCORE = {
@@ -474,15 +473,17 @@ def vote(session: Session, *, actor: Actor, entity_type: str, entity_id: int,
     model = Question if entity_type == "question" else Answer
     # The row lock makes concurrent votes on one item queue up (SQLite: BEGIN IMMEDIATE does).
     # Only the columns the rules need: a post's body can be long.
-    item = run(session, _VOTED_ON[entity_type], {"id": entity_id, "user_id": actor.id}).first()
+    item = run(session, _VOTED_ON[entity_type], {"id": entity_id}).first()
     if item is None or item.status != "visible":
         raise NotFound(f"This {entity_type} does not exist, or it is hidden.")
     if item.author_id == actor.id:
         raise PermissionDenied("You cannot vote on your own post.")
-    old = item.vote_value or 0
+    mine = run(session, _MY_VOTE, {"user_id": actor.id, "entity_type": entity_type,
+                                   "entity_id": entity_id}).first()
+    old = mine.value if mine else 0
     if value == old:
         return VoteResult(item.score, old)
-    vote_id = item.vote_id
+    vote_id = mine.id if mine else None
     # The score first: its trigger updates the author's answer totals, and acceptance and
     # moderation update those before the author's points too (PostgreSQL row locks taken in
     # one order cannot deadlock).

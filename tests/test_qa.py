@@ -265,10 +265,10 @@ def test_a_vote_is_written_in_a_handful_of_statements(db, people):
     qid = ask(db, lena)
     with count_statements(db.engine) as log:
         vote(db, tomas, "question", qid, 1)
-    assert log.count <= 10, log.statements
+    assert log.count <= 11, log.statements
     with count_statements(db.engine) as log:
         vote(db, tomas, "question", qid, 0)
-    assert log.count <= 6, log.statements
+    assert log.count <= 7, log.statements
     assert score(db, Question, qid) == 0
 
 
