@@ -194,3 +194,33 @@ def test_the_same_form_sent_twice_at_once_stores_one_record(db, kind):
         with db.read() as s:
             assert s.scalar(select(func.count()).select_from(model).where(
                 model.author_id == person.id)) == 1
+
+
+@pytest.mark.parametrize("entity", ["question", "answer"])
+def test_the_same_vote_from_two_tabs_at_once_counts_once(db, entity):
+    """Two tabs of one person send the same upvote at the same moment: the score rises by one.
+
+    On PostgreSQL the second vote waits for the post's row lock; it must then see the first
+    one's vote, not the state from before it waited (which would add the person twice).
+    """
+    author, voter = crowd(db, 2, "tab")
+    with db.write() as s:
+        qid = qa.ask(s, actor=author, title="How long is a Type II variation assessed?",
+                     body=BODY, tags=["variations"])
+    with db.write() as s:
+        aid = qa.answer(s, actor=author, question_id=qid, body="Sixty days, or ninety.")
+    item, model = (qid, Question) if entity == "question" else (aid, Answer)
+
+    def vote(value: int):
+        with db.write() as s:
+            return qa.vote(s, actor=voter, entity_type=entity, entity_id=item, value=value)
+
+    for _ in range(5):
+        _twice_at_once(lambda: vote(1))
+        with db.read() as s:
+            assert s.scalar(select(model.score).where(model.id == item)) == 1
+        _twice_at_once(lambda: vote(0))
+        with db.read() as s:
+            assert s.scalar(select(model.score).where(model.id == item)) == 0
+            assert s.scalar(select(func.count()).select_from(Vote).where(
+                Vote.user_id == voter.id)) == 0
