@@ -3,7 +3,6 @@ on the filter and a data version, and a chart shown with a CSV download of its n
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
@@ -14,18 +13,11 @@ from sqlalchemy.exc import DBAPIError
 
 from components.csv_export import to_csv
 from components.data import database
+from components.markdown import plain
 from db import analytics, summaries
 from db.actors import Actor
 from db.analytics import Filters
 from db.models import utcnow
-
-_MD = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~:=^&\"'])")
-
-
-def plain(text: object) -> str:
-    """User text (titles, product names, file names) shown literally inside Markdown."""
-    return _MD.sub(r"\\\1", " ".join(str(text or "").split()))
-
 
 PERIODS = {"Last 30 days": 30, "Last 90 days": 90, "Last 6 months": 182,
            "Last 12 months": 365, "Last 2 years": 730, "Custom range": None}

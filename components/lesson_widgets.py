@@ -7,30 +7,22 @@ errors in form fields show next to the field (components.forms).
 
 from __future__ import annotations
 
-import re
-
 import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
 from components import forms, post_widgets
 from components.csv_export import to_csv
 from components.data import database
-from components.markdown import show
+from components.markdown import plain, show
 from db import content, users
 from db.actors import Actor
 from db.errors import ServiceError, ValidationError
 from db.models import FUNCTIONS
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|$<>~])")
 STATE_LABEL = {"draft": "Draft", "in_review": "In review", "approved": "Published",
                "superseded": "Superseded", "withdrawn": "Discarded"}
 STATE_PHRASE = {"draft": "a draft", "in_review": "in review"}
 NOTICE = "lesson-notice"
-
-
-def plain(text: str) -> str:
-    """Text shown literally inside Markdown (titles and names are never markup)."""
-    return _MD_SPECIAL.sub(r"\\\1", text or "")
 
 
 def when(dt) -> str:

@@ -21,6 +21,17 @@ _DEF = re.compile(r"(?<!\\)\[([^\]\n]+)\]:")
 _INVISIBLE = re.compile(r"[\s\x00-\x1f\u200b-\u200f\u2060-\u2064\ufeff]")
 
 
+# Markdown, HTML, LaTeX, emoji shortcodes and Streamlit's :color[...] directives all start with
+# one of these.
+_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~:=^&\"'])")
+
+
+def plain(text: object) -> str:
+    """Text (a title, a name) shown as plain words on one line inside Markdown: every character
+    that could start markup is escaped, and line breaks become spaces."""
+    return _SPECIAL.sub(r"\\\1", " ".join(str(text or "").split()))
+
+
 def _allowed(destination: str) -> bool:
     target = _INVISIBLE.sub("", html.unescape(destination)).lower()
     return target.startswith(ALLOWED)

@@ -19,6 +19,7 @@ from streamlit.errors import StreamlitAPIException
 
 from components import auth, forms, markdown, nav
 from components.data import database
+from components.markdown import plain
 from db import experts, moderation, notify, qa
 from db.actors import Actor
 from db.errors import NotFound, ServiceError, ValidationError
@@ -29,15 +30,9 @@ SORT_LABELS = {"newest": "Newest", "active": "Active", "top": "Top", "unanswered
 # Where a notification or a queue item leads: the page file and its query parameter.
 TARGETS = {"question": (PAGE, "q"), "lesson": ("pages/lessons.py", "lesson"),
            "suggestion": ("pages/suggestions.py", "s")}
-_MD = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~:=^&\"'])")
 
 
 # --- small pieces ---------------------------------------------------------------------------
-
-
-def plain(text: object) -> str:
-    """Text shown as plain words on one line: Markdown, HTML, LaTeX and directives escaped."""
-    return _MD.sub(r"\\\1", " ".join(str(text or "").split()))
 
 
 _LINKS = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")

@@ -7,7 +7,6 @@ as Markdown; descriptions, responses and comments go through components.markdown
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 import streamlit as st
@@ -15,21 +14,15 @@ import streamlit as st
 from components import forms
 from components.csv_export import to_csv
 from components.data import database
-from components.markdown import show
+from components.markdown import plain, show
 from db import suggestions as sg
 from db.actors import Actor
 from db.errors import ValidationError
 from db.models import SUGGESTION_CATEGORIES, SUGGESTION_KINDS, utcnow
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|$<>~])")
 COLOR = {"new": "blue", "under_review": "violet", "planned": "orange", "in_progress": "yellow",
          "implemented": "green", "declined": "red", "duplicate": "gray"}
 PAGE = 20
-
-
-def plain(text: str | None) -> str:
-    """Text shown literally inside Markdown (titles and names are never markup)."""
-    return _MD_SPECIAL.sub(r"\\\1", text or "")
 
 
 def ago(dt: datetime | None) -> str:
