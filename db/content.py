@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import (
+    Select,
     and_,
     case,
     delete,
@@ -928,12 +929,18 @@ def failed_signings(session: Session, *, user_id: int, since: datetime) -> int:
         AuditRecord.action == "signature.failed")) or 0
 
 
+def failed_signatures_query(days: int = 30) -> Select:
+    """SQL counting wrong signing passwords by anyone in the last `days` days. No permission
+    check: callers show it to admins only."""
+    return select(func.count(AuditRecord.id)).where(
+        AuditRecord.action == "signature.failed",
+        AuditRecord.at >= utcnow() - timedelta(days=days))
+
+
 def failed_signature_count(session: Session, *, actor: Actor, days: int = 30) -> int:
     """Wrong signing passwords by anyone in the last `days` days; admins only."""
     require(actor, "admin")
-    return session.scalar(select(func.count(AuditRecord.id)).where(
-        AuditRecord.action == "signature.failed",
-        AuditRecord.at >= utcnow() - timedelta(days=days))) or 0
+    return session.scalar(failed_signatures_query(days)) or 0
 
 
 def sign_revision(session: Session, *, actor: Actor, revision_id: int, password: str,
@@ -1465,6 +1472,23 @@ def linked_questions(session: Session, *, actor: Actor, lesson_id: int, limit: i
 
 
 # --- trainer inbox ----------------------------------------------------------------------------
+
+
+def proposals_waiting_query(trainer_id: int) -> Select:
+    """SQL counting the proposals in a trainer's inbox: pending, and not their own. No
+    permission check: callers show it to trainers only."""
+    return select(func.count(Proposal.id)).where(Proposal.status == "pending",
+                                                 Proposal.proposer_id != trainer_id)
+
+
+def versions_to_sign_query(trainer_id: int) -> Select:
+    """SQL counting the lesson versions in review that a trainer may sign: none of the text is
+    theirs. No permission check: callers show it to trainers only."""
+    wrote = exists().where(RevisionContributor.revision_id == LessonRevision.id,
+                           RevisionContributor.user_id == trainer_id)
+    return (select(func.count(LessonRevision.id))
+            .join(Lesson, Lesson.latest_revision_id == LessonRevision.id)
+            .where(LessonRevision.state == "in_review", ~wrote))
 
 
 def inbox(session: Session, *, actor: Actor, stale_months: int = STALE_MONTHS,

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import (
     DateTime,
     Integer,
+    Select,
     String,
     bindparam,
     case,
@@ -415,12 +416,19 @@ def queue(session: Session, *, actor: Actor, after: tuple[int, int, int] | None 
     return QueuePage(items, cursor, total, waiting)
 
 
+def open_items_query() -> Select:
+    """SQL counting the reported items waiting in the moderation queue. No permission check:
+    callers show it to moderators only."""
+    grouped = (select(Flag.entity_type, Flag.entity_id)
+               .where(Flag.resolved_at.is_(None), Flag.entity_type.in_(list(_FLAGGABLE)))
+               .group_by(Flag.entity_type, Flag.entity_id).subquery())
+    return select(func.count()).select_from(grouped)
+
+
 def open_flag_count(session: Session, *, actor: Actor) -> int:
     """How many items wait in the queue (for a badge)."""
     require(actor, *MODERATORS)
-    sub = (select(Flag.entity_type, Flag.entity_id).where(Flag.resolved_at.is_(None))
-           .group_by(Flag.entity_type, Flag.entity_id).subquery())
-    return session.scalar(select(func.count()).select_from(sub)) or 0
+    return session.scalar(open_items_query()) or 0
 
 
 def queue_summary(session: Session, *, actor: Actor) -> tuple[int, int]:

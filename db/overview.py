@@ -1,11 +1,36 @@
-"""The organisation at a glance, for the home page: counts aggregated in SQL."""
+"""The home page's data: the organisation at a glance, and what needs this person (their level,
+the work waiting for their roles, courses under way, questions they could answer). Counts are
+aggregated in SQL."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ScalarSelect, exists, func, select, union
 from sqlalchemy.orm import Session
 
-from db.models import Lesson, Question, Site, Submission, Suggestion, User
+from db import content, moderation, suggestions
+from db.actors import Actor, require
+from db.errors import PermissionDenied
+from db.gamification import Level, level_for
+from db.models import (
+    ROLES,
+    Answer,
+    Course,
+    CourseProgress,
+    Follow,
+    Lesson,
+    PointTotal,
+    Question,
+    QuestionTag,
+    Site,
+    Submission,
+    Suggestion,
+    Tag,
+    User,
+)
+from db.points import ALL_TIME
 
 
 def counts(session: Session) -> dict[str, int]:
@@ -32,3 +57,140 @@ def people_by_site(session: Session) -> list[tuple[str, str, int]]:
         .order_by(func.count(User.id).desc(), Site.name)
     ).all()
     return [(n, r, int(c)) for n, r, c in rows]
+
+
+# --- what needs this person -----------------------------------------------------------------
+
+COURSES_SHOWN = 3
+QUESTIONS_SHOWN = 5
+# Tags of this many of one's latest answers count as one's field (besides the tags one follows).
+ANSWERS_FOR_FIELD = 50
+
+
+@dataclass(frozen=True)
+class ToDo:
+    """Something waiting for this person's role, with the page where they deal with it."""
+    one: str  # "proposal to review"
+    many: str  # "proposals to review"
+    count: int
+    page: str
+    since: datetime | None = None  # when the longest-waiting one began to wait
+
+    @property
+    def label(self) -> str:
+        return f"{self.count:,} {self.one if self.count == 1 else self.many}"
+
+
+@dataclass(frozen=True)
+class CourseUnderway:
+    course_id: int
+    title: str
+    completed: int
+    total: int
+    last_worked_at: datetime
+
+
+@dataclass(frozen=True)
+class OpenQuestion:
+    id: int
+    title: str
+    asked_at: datetime
+    tags: str  # comma-separated
+
+
+@dataclass(frozen=True)
+class PersonalOverview:
+    level: Level
+    to_do: list[ToDo]
+    courses: list[CourseUnderway]
+    questions: list[OpenQuestion]
+    in_your_field: bool  # the questions carry tags one follows or has answered in
+
+
+def for_person(session: Session, *, actor: Actor) -> PersonalOverview:
+    """The home page's personal part: level, what waits for one's roles, courses under way and
+    questions one could answer. Three statements (four when none of the open questions is in
+    one's field). Each role sees only the work its pages allow."""
+    if actor.id is None:
+        raise PermissionDenied("Sign in first.")
+    require(actor, *ROLES)
+    level, to_do = _numbers(session, actor)
+    questions = _open_questions(session, actor, in_field=True)
+    in_field = bool(questions)
+    if not questions:
+        questions = _open_questions(session, actor, in_field=False)
+    return PersonalOverview(level, to_do, _courses_underway(session, actor), questions, in_field)
+
+
+def _numbers(session: Session, actor: Actor) -> tuple[Level, list[ToDo]]:
+    """One row: this person's points and, for each of their roles, what waits for it."""
+    counts: dict[str, ScalarSelect] = {"points": select(PointTotal.points).where(
+        PointTotal.period == ALL_TIME, PointTotal.user_id == actor.id).scalar_subquery()}
+    if actor.has(*content.TRAINERS):
+        counts["proposals"] = content.proposals_waiting_query(actor.id).scalar_subquery()
+        counts["to_sign"] = content.versions_to_sign_query(actor.id).scalar_subquery()
+    if actor.has(*suggestions.DECIDERS):
+        waiting, oldest = suggestions.awaiting_decision_query()
+        counts["undecided"] = waiting.scalar_subquery()
+        counts["undecided_since"] = oldest.scalar_subquery()
+    if actor.has(*moderation.MODERATORS):
+        counts["reported"] = moderation.open_items_query().scalar_subquery()
+    if actor.has("admin"):
+        counts["failed_signing"] = content.failed_signatures_query().scalar_subquery()
+    row = session.execute(select(*(c.label(k) for k, c in counts.items()))).one()._mapping
+    n = {k: int(row[k] or 0) for k in counts if k != "undecided_since"}
+    to_do = [
+        ToDo("proposal to review", "proposals to review", n.get("proposals", 0),
+             "pages/trainer_inbox.py"),
+        ToDo("lesson version to sign", "lesson versions to sign", n.get("to_sign", 0),
+             "pages/trainer_inbox.py"),
+        ToDo("suggestion waiting for a decision", "suggestions waiting for a decision",
+             n.get("undecided", 0), "pages/suggestions.py", row.get("undecided_since")),
+        ToDo("reported post to review", "reported posts to review", n.get("reported", 0),
+             "pages/moderation.py"),
+        ToDo("wrong signing password in 30 days", "wrong signing passwords in 30 days",
+             n.get("failed_signing", 0), "pages/audit_trail.py"),
+    ]
+    return level_for(n["points"]), [t for t in to_do if t.count]
+
+
+def _courses_underway(session: Session, actor: Actor) -> list[CourseUnderway]:
+    """Courses one has started and not finished, the most recently worked on first (from the
+    course_progress summary: one row per course one has worked on)."""
+    total = (select(func.count(Lesson.id))
+             .where(Lesson.course_id == CourseProgress.course_id,
+                    Lesson.published_revision_id.is_not(None))
+             .correlate(CourseProgress).scalar_subquery())
+    rows = session.execute(
+        select(Course.id, Course.title, CourseProgress.completed, total.label("total"),
+               CourseProgress.last_worked_at)
+        .join(Course, Course.id == CourseProgress.course_id)
+        .where(CourseProgress.user_id == actor.id, CourseProgress.completed < total)
+        .order_by(CourseProgress.last_worked_at.desc(), Course.id)
+        .limit(COURSES_SHOWN)).all()
+    return [CourseUnderway(r.id, r.title, int(r.completed), int(r.total), r.last_worked_at)
+            for r in rows]
+
+
+def _open_questions(session: Session, actor: Actor, *, in_field: bool) -> list[OpenQuestion]:
+    """The newest visible questions without an answer, not one's own; with `in_field`, only
+    those tagged with a tag one follows or has answered in lately."""
+    tags = (select(func.aggregate_strings(Tag.name, ", "))
+            .join(QuestionTag, QuestionTag.tag_id == Tag.id)
+            .where(QuestionTag.question_id == Question.id)
+            .correlate(Question).scalar_subquery())
+    q = select(Question.id, Question.title, Question.created_at, tags.label("tags")).where(
+        Question.answer_count == 0, Question.status == "visible", Question.author_id != actor.id)
+    if in_field:
+        latest = (select(Answer.question_id).where(Answer.author_id == actor.id)
+                  .order_by(Answer.created_at.desc()).limit(ANSWERS_FOR_FIELD).subquery())
+        field = union(
+            select(Follow.entity_id).where(Follow.user_id == actor.id,
+                                           Follow.entity_type == "tag"),
+            select(QuestionTag.tag_id).join(latest, latest.c.question_id
+                                            == QuestionTag.question_id))
+        q = q.where(exists().where(QuestionTag.question_id == Question.id,
+                                   QuestionTag.tag_id.in_(field)))
+    rows = session.execute(
+        q.order_by(Question.created_at.desc(), Question.id.desc()).limit(QUESTIONS_SHOWN)).all()
+    return [OpenQuestion(r.id, r.title, r.created_at, r.tags or "") for r in rows]

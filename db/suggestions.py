@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import (
     DateTime,
     Float,
+    Select,
     and_,
     bindparam,
     case,
@@ -735,6 +736,14 @@ class Waiting:
     days: int
     vote_count: int
     author: str
+
+
+def awaiting_decision_query() -> tuple[Select, Select]:
+    """SQL for how many suggestions wait for a decision, and since when the longest has waited.
+    No permission check: callers show it to those who decide only."""
+    waits = (Suggestion.status.in_(AWAITING), Suggestion.visibility == "visible")
+    return (select(func.count(Suggestion.id)).where(*waits),
+            select(func.min(Suggestion.status_changed_at)).where(*waits))
 
 
 def waiting(session: Session, *, actor: Actor, limit: int = 20,

@@ -1,7 +1,9 @@
-"""Home: a welcome that says what this person can do, and the organisation at a glance."""
+"""Home: what needs this person (their level, work waiting for their roles, courses under way,
+questions they could answer), then the organisation at a glance."""
 
 import streamlit as st
 
+from components import home_widgets as hw
 from components.auth import require_role
 from components.data import database
 from components.nav import pages_for
@@ -21,19 +23,34 @@ def _at_a_glance(url: str) -> tuple[dict[str, int], list[tuple[str, str, int]]]:
 st.title(f"Welcome, {actor.name.split()[0] if actor.name else actor.username}")
 st.caption("You are signed in as " + ", ".join(sorted(actor.roles)) + ".")
 
-totals, by_site = _at_a_glance(database().url)
+# Not cached: it is this person's own, and should show a lesson or decision the moment it is
+# done (three statements, a few milliseconds on the medium set).
+with database().read() as s:
+    mine = overview.for_person(s, actor=actor)
 
+level, waiting, learning = st.columns(3, gap="large")
+with level:
+    hw.level_panel(mine.level)
+with waiting:
+    hw.to_do_panel(mine.to_do)
+with learning:
+    hw.courses_panel(mine.courses)
+hw.questions_panel(mine.questions, mine.in_your_field)
+
+st.subheader("Your pages")
+links = [spec for spec in pages_for(actor) if spec.file != "pages/home.py"]
+for i, col in enumerate(st.columns(3)):
+    with col:
+        for spec in links[i::3]:
+            st.page_link(spec.file, label=spec.title, icon=spec.icon)
+
+st.subheader("The organisation at a glance")
+totals, by_site = _at_a_glance(database().url)
 cols = st.columns(len(totals))
 for col, (label, value) in zip(cols, totals.items(), strict=True):
     col.metric(label.capitalize(), f"{value:,}")
-
-st.subheader("Your pages")
-for spec in pages_for(actor):
-    if spec.file != "pages/home.py":
-        st.page_link(spec.file, label=spec.title, icon=spec.icon)
-
-st.subheader("People by site")
 if by_site:
+    st.markdown("**People by site**")
     st.dataframe(
         [{"Site": n, "Region": r, "People": c} for n, r, c in by_site],
         hide_index=True, width="content",

@@ -278,6 +278,8 @@ OPEN_TO_EVERYONE = {
     # what each role sees is tested in tests/test_content.py and tests/test_suggestions.py.
     "content.history", "content.lesson_view", "content.lessons", "content.proposals",
     "content.signatures", "gamification.profile", "suggestions.detail",
+    # The home page's overview lists each role's own work: tests/test_home.py.
+    "overview.for_person",
 }
 
 
