@@ -23,6 +23,7 @@ from components.nav import PAGES, PageSpec
 from db import signin
 from db.models import Answer, Comment, Lesson, Proposal, Submission, utcnow
 from db.session import Database
+from db.suggestions import WAITING_VIEW
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -77,6 +78,9 @@ LINKS: dict[str, tuple[str, str, dict[str, str]]] = {
                                               {"lb-period": "All time",
                                                "leaderboard-tab": "Sites"}),
     "users-admin?user=lena": ("pages/users.py", "admin", {"user": "lena"}),
+    # Home links leaders here, to the suggestions waiting longest for a decision.
+    "prioritise-leader?tab=waiting": ("pages/prioritise.py", "leader",
+                                      {"prioritise-tab": WAITING_VIEW}),
     "submissions-leader?submission=latest": ("pages/submissions.py", "leader",
                                              {"submission": "<submission>"}),
     **{f"{page}-leader?tab={tab}&two-years": (f"pages/{page}.py", "leader",

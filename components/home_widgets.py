@@ -32,7 +32,7 @@ def to_do_panel(to_do: list[overview.ToDo]) -> None:
         st.caption("Nothing waits for you right now.")
         return
     for item in to_do:
-        link(item.page, item.label, icon=":material/pending_actions:")
+        link(item.page, item.label, dict(item.params) or None, icon=":material/pending_actions:")
         if item.since is not None:
             st.caption(_waited(item.since))
 

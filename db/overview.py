@@ -75,6 +75,7 @@ class ToDo:
     count: int
     page: str
     since: datetime | None = None  # when the longest-waiting one began to wait
+    params: tuple[tuple[str, str], ...] = ()  # the page's address parameters (a tab)
 
     @property
     def label(self) -> str:
@@ -145,7 +146,8 @@ def _numbers(session: Session, actor: Actor) -> tuple[Level, list[ToDo]]:
         ToDo("lesson version to sign", "lesson versions to sign", n.get("to_sign", 0),
              "pages/trainer_inbox.py"),
         ToDo("suggestion waiting for a decision", "suggestions waiting for a decision",
-             n.get("undecided", 0), "pages/suggestions.py", row.get("undecided_since")),
+             n.get("undecided", 0), "pages/prioritise.py", row.get("undecided_since"),
+             (("prioritise-tab", suggestions.WAITING_VIEW),)),
         ToDo("reported post to review", "reported posts to review", n.get("reported", 0),
              "pages/moderation.py"),
         ToDo("wrong signing password in 30 days", "wrong signing passwords in 30 days",

@@ -54,6 +54,8 @@ from db.text import clean, fingerprint
 DECIDERS = ("leader", "admin")
 OPEN = ("new", "under_review", "planned", "in_progress")  # still taking votes
 AWAITING = ("new", "under_review")  # waiting for a decision
+# Where leaders find them: the name of the Prioritise ideas tab that lists them.
+WAITING_VIEW = "Waiting longest for a decision"
 STATUS_LABEL = {"new": "New", "under_review": "Under review", "planned": "Planned",
                 "in_progress": "In progress", "implemented": "Implemented",
                 "declined": "Declined", "duplicate": "Duplicate"}

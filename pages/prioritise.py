@@ -5,6 +5,7 @@ import streamlit as st
 
 from components import suggestion_widgets as w
 from components.auth import require_role
+from components.tabs import tab_pages
 from db import suggestions as sg
 from db.models import SUGGESTION_CATEGORIES
 
@@ -14,8 +15,9 @@ st.title("Prioritise ideas")
 st.caption("Score = votes (relative to the most voted), expected benefit and low effort, each "
            "from 0 to 1, weighted by the sliders, scaled to 100. Unscored benefit or effort "
            "counts as 3. Edit Benefit and Effort in the table, then save.")
-rank, waiting = st.tabs(["Score and rank", "Waiting longest for a decision"])
-with rank:
+
+
+def _rank() -> None:
     weights = w.weights_picker()
     c1, c2 = st.columns([2, 1])
     statuses = tuple(c1.multiselect("Statuses", list(sg.STATUS_LABEL),
@@ -32,5 +34,8 @@ with rank:
     else:
         w.priority_table(actor, weights, statuses, category)
         w.export_button(actor, weights, statuses, category)
-with waiting:
-    w.waiting_list(actor)
+
+
+# The open tab is in the address (?prioritise-tab=...): Home links straight to the waiting list.
+tab_pages("prioritise", {"Score and rank": _rank,
+                         sg.WAITING_VIEW: lambda: w.waiting_list(actor)})

@@ -101,7 +101,8 @@ def test_a_leader_sees_undecided_suggestions_and_reported_posts(db, people, lots
     leader = mine(db, people["leader"])
     assert {t.many: t.count for t in leader.to_do} == {
         "suggestions waiting for a decision": 1, "reported posts to review": 1}
-    undecided = next(t for t in leader.to_do if t.page == "pages/suggestions.py")
+    undecided = next(t for t in leader.to_do if t.page == "pages/prioritise.py")
+    assert dict(undecided.params) == {"prioritise-tab": suggestions.WAITING_VIEW}
     assert undecided.since is not None and undecided.label == "1 suggestion waiting for a decision"
     # A decision takes it off the list.
     with db.write() as s:

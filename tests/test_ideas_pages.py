@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 from db.models import BadgeAward, PointEvent, Suggestion, utcnow
+from db.suggestions import WAITING_VIEW
 from tests.conftest import ROOT, open_session
 from tests.test_gamification import _planted_rings
 from tests.test_suggestions import crowd, submit, vote
@@ -140,6 +141,8 @@ def test_prioritise_shows_scores_and_waiting(db, people):
     assert at.title[0].value == "Prioritise ideas"
     assert not at.error
     assert at.slider(key="pr-w-votes").value == 4
+    # The waiting list is a tab of its own, with its own address (Home links to it).
+    at = page(db, "prioritise", "lars", **{"prioritise-tab": WAITING_VIEW})
     waiting = at.dataframe[-1].value
     assert list(waiting["No."]) == [a] and list(waiting["Waiting (days)"]) == [12]
 
