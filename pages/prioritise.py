@@ -12,12 +12,12 @@ from db.models import SUGGESTION_CATEGORIES
 actor = require_role("leader", "admin")
 
 st.title("Prioritise ideas")
-st.caption("Score = votes (relative to the most voted), expected benefit and low effort, each "
-           "from 0 to 1, weighted by the sliders, scaled to 100. Unscored benefit or effort "
-           "counts as 3. Edit Benefit and Effort in the table, then save.")
 
 
 def _rank() -> None:
+    st.caption("Score = votes (relative to the most voted), expected benefit and low effort, "
+               "each from 0 to 1, weighted by the sliders, scaled to 100. Unscored benefit or "
+               "effort counts as 3. Edit Benefit and Effort in the table, then save.")
     weights = w.weights_picker()
     c1, c2 = st.columns([2, 1])
     statuses = tuple(c1.multiselect("Statuses", list(sg.STATUS_LABEL),
