@@ -7,21 +7,22 @@ import streamlit as st
 
 from components.gamification_widgets import level_bar
 from components.markdown import plain
-from components.post_widgets import ago, link
-from db import overview
+from components.post_widgets import ago, link, plural
+from db import content, overview
 from db.models import utcnow
+
+TITLE_SHOWN = 90  # characters of a question's title in its one-line link
 
 
 def _waited(since) -> str:
     days = (utcnow() - since).days
-    return f"The oldest has waited {days:,} day{'s' if days != 1 else ''}." if days else \
+    return f"The oldest has waited {plural(days, 'day')}." if days else \
         "The oldest came in today."
 
 
 def level_panel(level) -> None:
     st.markdown("**Your level**")
-    st.metric("Points", f"{level.points:,} point{'s' if level.points != 1 else ''}",
-              label_visibility="collapsed")
+    st.metric("Points", plural(level.points, "point"), label_visibility="collapsed")
     level_bar(level)
     link("pages/profile.py", "Badges and points history", icon=":material/badge:")
 
@@ -37,7 +38,7 @@ def to_do_panel(to_do: list[overview.ToDo]) -> None:
             st.caption(_waited(item.since))
 
 
-def courses_panel(courses: list[overview.CourseUnderway]) -> None:
+def courses_panel(courses: list[content.CourseProgress]) -> None:
     st.markdown("**Continue learning**")
     if not courses:
         st.caption("No course under way. Pick one on the Lessons page; your progress shows "
@@ -65,6 +66,8 @@ def questions_panel(questions: list[overview.OpenQuestion], in_your_field: bool)
         st.caption("Every question has an answer. Ask one of your own on the Questions page.")
         return
     for q in questions:
+        # A link is one line: a long title is cut, so that when it was asked and its tags show.
+        title = q.title if len(q.title) <= TITLE_SHOWN else q.title[:TITLE_SHOWN - 1] + "…"
         tags = f" · {plain(q.tags)}" if q.tags else ""
-        link("pages/questions.py", f"{plain(q.title)} · asked {ago(q.asked_at)}{tags}",
+        link("pages/questions.py", f"{plain(title)} · asked {ago(q.asked_at)}{tags}",
              {"q": str(q.id)}, icon=":material/help:")

@@ -62,7 +62,7 @@ def ago(when: datetime | None) -> str:
 
 
 def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def tag_line(tags: tuple[str, ...] | list[str]) -> str:

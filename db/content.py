@@ -59,6 +59,7 @@ from db.models import (
     UserRole,
     utcnow,
 )
+from db.models import CourseProgress as CourseProgressSummary
 from db.notify import notify
 from db.seed import content_hash
 from db.text import clean, fingerprint, like_pattern, search_term
@@ -243,6 +244,7 @@ class CourseProgress:
     title: str
     completed: int
     total: int
+    last_worked_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -613,6 +615,25 @@ def progress_by_course(session: Session, *, actor: Actor, limit: int = 50
         .group_by(Course.id, Course.title).having(done > 0)
         .order_by((done * 1.0 / func.count(Lesson.id)).desc(), Course.title).limit(limit)).all()
     return [CourseProgress(r.id, r.title, int(r.done), int(r.total)) for r in rows]
+
+
+def courses_under_way(session: Session, *, actor: Actor, limit: int = 3) -> list[CourseProgress]:
+    """Courses this person has started and not finished, the most recently worked on first.
+
+    Reads the course_progress summary (one row per person and course they have worked on),
+    not every lesson's progress as progress_by_course does for the full list."""
+    _signed_in(actor)
+    row = CourseProgressSummary
+    total = (select(func.count(Lesson.id))
+             .where(Lesson.course_id == row.course_id, Lesson.published_revision_id.is_not(None))
+             .correlate(row).scalar_subquery())
+    rows = session.execute(
+        select(Course.id, Course.title, row.completed, total.label("total"), row.last_worked_at)
+        .join(Course, Course.id == row.course_id)
+        .where(row.user_id == actor.id, row.completed < total)
+        .order_by(row.last_worked_at.desc(), Course.id).limit(limit)).all()
+    return [CourseProgress(r.id, r.title, int(r.completed), int(r.total), r.last_worked_at)
+            for r in rows]
 
 
 # --- lessons: browse, read -------------------------------------------------------------------

@@ -17,8 +17,6 @@ from db.gamification import Level, level_for
 from db.models import (
     ROLES,
     Answer,
-    Course,
-    CourseProgress,
     Follow,
     Lesson,
     PointTotal,
@@ -61,7 +59,6 @@ def people_by_site(session: Session) -> list[tuple[str, str, int]]:
 
 # --- what needs this person -----------------------------------------------------------------
 
-COURSES_SHOWN = 3
 QUESTIONS_SHOWN = 5
 # Tags of this many of one's latest answers count as one's field (besides the tags one follows).
 ANSWERS_FOR_FIELD = 50
@@ -83,15 +80,6 @@ class ToDo:
 
 
 @dataclass(frozen=True)
-class CourseUnderway:
-    course_id: int
-    title: str
-    completed: int
-    total: int
-    last_worked_at: datetime
-
-
-@dataclass(frozen=True)
 class OpenQuestion:
     id: int
     title: str
@@ -103,7 +91,7 @@ class OpenQuestion:
 class PersonalOverview:
     level: Level
     to_do: list[ToDo]
-    courses: list[CourseUnderway]
+    courses: list[content.CourseProgress]
     questions: list[OpenQuestion]
     in_your_field: bool  # the questions carry tags one follows or has answered in
 
@@ -120,7 +108,8 @@ def for_person(session: Session, *, actor: Actor) -> PersonalOverview:
     in_field = bool(questions)
     if not questions:
         questions = _open_questions(session, actor, in_field=False)
-    return PersonalOverview(level, to_do, _courses_underway(session, actor), questions, in_field)
+    return PersonalOverview(level, to_do, content.courses_under_way(session, actor=actor),
+                            questions, in_field)
 
 
 def _numbers(session: Session, actor: Actor) -> tuple[Level, list[ToDo]]:
@@ -154,24 +143,6 @@ def _numbers(session: Session, actor: Actor) -> tuple[Level, list[ToDo]]:
              n.get("failed_signing", 0), "pages/audit_trail.py"),
     ]
     return level_for(n["points"]), [t for t in to_do if t.count]
-
-
-def _courses_underway(session: Session, actor: Actor) -> list[CourseUnderway]:
-    """Courses one has started and not finished, the most recently worked on first (from the
-    course_progress summary: one row per course one has worked on)."""
-    total = (select(func.count(Lesson.id))
-             .where(Lesson.course_id == CourseProgress.course_id,
-                    Lesson.published_revision_id.is_not(None))
-             .correlate(CourseProgress).scalar_subquery())
-    rows = session.execute(
-        select(Course.id, Course.title, CourseProgress.completed, total.label("total"),
-               CourseProgress.last_worked_at)
-        .join(Course, Course.id == CourseProgress.course_id)
-        .where(CourseProgress.user_id == actor.id, CourseProgress.completed < total)
-        .order_by(CourseProgress.last_worked_at.desc(), Course.id)
-        .limit(COURSES_SHOWN)).all()
-    return [CourseUnderway(r.id, r.title, int(r.completed), int(r.total), r.last_worked_at)
-            for r in rows]
 
 
 def _open_questions(session: Session, actor: Actor, *, in_field: bool) -> list[OpenQuestion]:

@@ -128,6 +128,8 @@ def test_signed_out_people_get_nothing(db, people):
     with db.read() as s, pytest.raises(PermissionDenied):
         overview.for_person(s, actor=Actor(None, "guest", "Guest", frozenset()))
     with db.read() as s, pytest.raises(PermissionDenied):
+        content.courses_under_way(s, actor=Actor(None, "guest", "Guest", frozenset()))
+    with db.read() as s, pytest.raises(PermissionDenied):
         overview.for_person(s, actor=Actor(people["learner"].id, "lena", "Lena", frozenset()))
 
 
@@ -258,3 +260,14 @@ def test_titles_on_the_home_page_are_shown_as_written(db, people):
     for raw in ("<script>", "**Bold**", ":red[", "[l](javascript"):
         assert raw not in label, label
     assert r"\<script\>" in label and r"\*\*Bold\*\*" in label
+
+
+def test_a_long_title_fits_on_one_line(db, people):
+    title = "How do we keep " + "the product information in sync " * 5 + "across agencies?"
+    ask(db, people["leader"], title, ["ema"])
+    at = home(db, "lena")
+    label = next(e.proto.label for e in at.get("page_link")
+                 if "product information" in e.proto.label)
+    # Cut short, so that when it was asked and its tags still show on the one line.
+    assert "\n" not in label and label.startswith("How do we keep the product information")
+    assert label.endswith("· asked just now · ema") and "…" in label

@@ -147,6 +147,13 @@ def test_prioritise_shows_scores_and_waiting(db, people):
     assert list(waiting["No."]) == [a] and list(waiting["Waiting (days)"]) == [12]
 
 
+def test_prioritise_with_an_unknown_tab_in_its_address_opens_the_scores(db, people):
+    submit(db, people["learner"])
+    at = page(db, "prioritise", "lars", **{"prioritise-tab": "<script>alert(1)</script>"})
+    assert not at.exception and not at.error
+    assert at.slider(key="pr-w-votes").value == 4  # the first tab, as without the parameter
+
+
 def test_prioritise_weights_of_zero_warn(db, people):
     submit(db, people["learner"])
     at = page(db, "prioritise", "ada")
