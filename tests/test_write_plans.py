@@ -12,13 +12,14 @@ from __future__ import annotations
 import re
 import shutil
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from db import content, qa, suggestions
-from db.models import Lesson
+from db.models import Lesson, Question
 from db.session import Database
 from tests.conftest import add_person
 from tests.test_content import new_course, new_lesson, sign, submit
@@ -127,3 +128,43 @@ def test_no_write_copies_the_log_into_the_file_a_background_checkpoint_does(sqli
     assert frames > 0 and copied == frames  # the commits left it all in the log
     db.dispose()
     assert not checkpointer._thread.is_alive()
+
+
+def test_writes_take_turns_on_one_connection_and_a_failed_write_leaves_it_clean(sqlite_db):
+    """Only one write runs at a time, so they share a connection, whose page cache then
+    lasts from one write to the next; one that fails is rolled back and stores nothing."""
+    db = sqlite_db
+    people = [add_person(db, f"writer{n}", "learner") for n in range(4)]
+    used: set[int] = set()
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        used.add(id(cursor.connection))
+
+    def ask(n: int) -> int:
+        with db.write() as s:
+            return qa.ask(s, actor=people[n % 4], title=f"Which sequence number comes after {n}?",
+                          body=f"We withdrew sequence 000{n}. Does the next one reuse it?",
+                          tags=["ectd"])
+
+    # Page runs leave several connections in the pool, as on a server.
+    with db.read() as r1, db.read() as r2, db.read() as r3:
+        for r in (r1, r2, r3):
+            r.execute(select(1))
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            asked = list(pool.map(ask, range(8)))
+        with pytest.raises(RuntimeError), db.write() as s:
+            qa.ask(s, actor=people[0], title="A question whose write then fails",
+                   body="Something goes wrong after this is written, before the commit.",
+                   tags=["ectd"])
+            raise RuntimeError("the page failed half way")
+        asked.append(ask(8))
+        with db.write() as s:
+            assert s.connection().exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert len(used) == 1
+    with db.read() as s:
+        titles = set(s.scalars(select(Question.title)))
+    assert len(set(asked)) == 9 and "A question whose write then fails" not in titles
