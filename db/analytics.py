@@ -287,7 +287,7 @@ _KEPT_LOCK = threading.Lock()
 
 
 def _kept(kind: str, session: Session, filters: Filters, compute):
-    key = (kind, str(session.get_bind().url), filters, data_version(session))
+    key = (kind, str(session.get_bind().engine.url), filters, data_version(session))
     with _KEPT_LOCK:  # app sessions run in threads
         if key in _KEPT:
             _KEPT.move_to_end(key)
