@@ -10,6 +10,7 @@ from components import auth, nav
 from components.config import ConfigError, cookie_settings
 from components.data import DatabaseUnavailable, database
 from components.gamification_widgets import show_new_badges
+from components.post_widgets import plural
 
 DB_FAILED = ("The database did not answer, so nothing on this page was loaded or saved. "
              "Reload the page in a moment; if it keeps happening, tell an administrator.")
@@ -70,10 +71,11 @@ if signed_in is None:
 actor = signed_in.actor
 page = nav.navigation(actor)
 with st.sidebar:
+    st.html(nav.STYLE)
     st.markdown(f"**{actor.name}**  \n{', '.join(sorted(actor.roles))}")
     unread = signed_in.unread_notifications
     if unread:
-        st.page_link("pages/notifications.py", label=f"{unread} unread notification(s)",
+        st.page_link("pages/notifications.py", label=plural(unread, "unread notification"),
                      icon=":material/notifications_active:")
     if st.button("Sign out", key="sign-out", icon=":material/logout:"):
         auth.sign_out()

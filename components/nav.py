@@ -87,6 +87,12 @@ PAGES: tuple[PageSpec, ...] = (
 )
 
 
+# Links inside pages (a question's title in a list, a to-do on Home) wrap onto a second line:
+# Streamlit keeps a link on one line and cut long titles off mid-word, without an ellipsis.
+STYLE = ("<style>[data-testid='stPageLink-NavLink'] span,"
+         "[data-testid='stPageLink-NavLink'] p{white-space:normal}</style>")
+
+
 def pages_for(actor: Actor) -> list[PageSpec]:
     return [p for p in PAGES if p.allows(actor)]
 
