@@ -89,7 +89,7 @@ def points_history(actor: Actor, user_id: int) -> None:
     st.dataframe([{"When": f"{r.at:%d %b %Y %H:%M}", "What": r.label, "Points": r.points,
                    "Note": f"voided: {r.void_reason}" if r.voided else ""} for r in rows],
                  hide_index=True)
-    b1, b2, _ = st.columns([1, 1, 5])
+    b1 = b2 = st.container(horizontal=True)  # buttons as wide as their labels
     if b1.button("Newest", disabled=len(pages) == 1, key="pf-first"):
         st.session_state[key] = [None]
         st.rerun()
@@ -191,7 +191,7 @@ def people_board(actor: Actor, period: str, site: int | None, function: str | No
     if table.selection.rows:
         st.switch_page("pages/profile.py",
                        query_params={"user": rows[table.selection.rows[0]].username})
-    b1, b2, _ = st.columns([1, 1, 5])
+    b1 = b2 = st.container(horizontal=True)  # buttons as wide as their labels
     if b1.button("Top", disabled=len(pages) == 1, key="lb-first"):
         _lb_first()
         st.rerun()

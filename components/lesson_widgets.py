@@ -504,11 +504,13 @@ def lessons_list(actor: Actor) -> None:
     statuses = [k for k in content.STATUS_FILTERS
                 if actor.has("trainer") or k not in content.TRAINER_ONLY_FILTERS]
     reset = {"on_change": _first_page, "args": ("l-pages",)}
-    f1, f2, f3 = st.columns([4, 3, 2])
-    search = f1.text_input("Search titles and text", key="l-search", **reset)
-    tag = f2.selectbox("Tag (topic, agency, eCTD module, process area)", list(tag_names),
-                       index=None, format_func=tag_names.get, key="l-tag", **reset)
-    status = f3.selectbox("Status", statuses, index=None, key="l-status",
+    f1, f2, f3 = st.columns([4, 3, 2], vertical_alignment="bottom")
+    search = f1.text_input("Search titles and text", key="l-search", icon=":material/search:",
+                           **reset)
+    tag = f2.selectbox("Tag", list(tag_names), index=None, format_func=tag_names.get,
+                       key="l-tag", placeholder="Any tag",
+                       help="Topics, agencies, eCTD modules and process areas.", **reset)
+    status = f3.selectbox("Status", statuses, index=None, key="l-status", placeholder="Any",
                           format_func=content.STATUS_FILTERS.get, **reset)
     pages = st.session_state.setdefault("l-pages", [None])
     with database().read() as s:
@@ -538,7 +540,7 @@ def lessons_list(actor: Actor) -> None:
         height=35 * (len(rows) + 1) + 3, key=f"l-table-{len(pages)}")
     if table.selection.rows:
         open_lesson(rows[table.selection.rows[0]].id)
-    b1, b2, _ = st.columns([1, 1, 6])
+    b1 = b2 = st.container(horizontal=True)  # buttons as wide as their labels
     if b1.button("First page", disabled=len(pages) == 1, key="l-first"):
         _first_page("l-pages")
         st.rerun()
@@ -575,7 +577,7 @@ def courses_list(actor: Actor) -> None:
             if c.lessons:
                 st.progress(c.completed / c.lessons,
                             text=f"You completed {c.completed} of {c.lessons} lessons")
-    b1, b2, _ = st.columns([1, 1, 6])
+    b1 = b2 = st.container(horizontal=True)  # buttons as wide as their labels
     if b1.button("First page", disabled=len(pages) == 1, key="c-first"):
         _first_page("c-pages")
         st.rerun()
@@ -621,8 +623,9 @@ def new_course_form(actor: Actor) -> None:
         forms.field_error(form, "summary")
         c1, c2 = st.columns(2)
         function = c1.selectbox("Audience: function (optional)", FUNCTIONS, index=None,
-                                key="nc-function")
-        site = c2.selectbox("Audience: site (optional)", sites, index=None, key="nc-site")
+                                key="nc-function", placeholder="Every function")
+        site = c2.selectbox("Audience: site (optional)", sites, index=None, key="nc-site",
+                            placeholder="Every site")
         chosen = st.multiselect("Tags", list(tag_names), format_func=tag_names.get,
                                 key="nc-tags")
         forms.field_error(form, "tags")

@@ -89,8 +89,12 @@ PAGES: tuple[PageSpec, ...] = (
 
 # Links inside pages (a question's title in a list, a to-do on Home) wrap onto a second line:
 # Streamlit keeps a link on one line and cut long titles off mid-word, without an ellipsis.
+# Titles shown as borderless buttons (a suggestion's, in its card) wrap left-aligned, as text
+# does, instead of centred.
 STYLE = ("<style>[data-testid='stPageLink-NavLink'] span,"
-         "[data-testid='stPageLink-NavLink'] p{white-space:normal}</style>")
+         "[data-testid='stPageLink-NavLink'] p{white-space:normal}"
+         "[data-testid='stBaseButton-tertiary'],[data-testid='stBaseButton-tertiary'] *"
+         "{text-align:left;justify-content:flex-start}</style>")
 
 
 def pages_for(actor: Actor) -> list[PageSpec]:

@@ -212,7 +212,7 @@ def list_view(db, actor: Actor) -> None:
         _empty_list(searching, tag, sort)
     for row in page.rows:
         question_card(row)
-    b1, b2, _ = st.columns([1, 1, 6])
+    b1 = b2 = st.container(horizontal=True)  # buttons as wide as their labels
     if b1.button("First page", disabled=len(cursors) == 1, key="qa-first"):
         _first_page()
         st.rerun()

@@ -15,6 +15,7 @@ from components import forms
 from components.csv_export import to_csv
 from components.data import database
 from components.markdown import plain, show
+from components.post_widgets import plural
 from db import suggestions as sg
 from db.actors import Actor
 from db.errors import ValidationError
@@ -104,7 +105,7 @@ def browse(actor: Actor, site_names: dict[int, str]) -> None:
                 icon=":material/lightbulb:")
     for c in cards:
         card(actor, c)
-    b1, b2, _ = st.columns([1, 1, 5])
+    b1 = b2 = st.container(horizontal=True)  # buttons as wide as their labels
     if b1.button("First page", disabled=len(pages) == 1, key="sg-first"):
         _first_page()
         st.rerun()
@@ -169,7 +170,8 @@ def submit_form(actor: Actor, names: dict[int, str], home: int | None) -> None:
                                     "happen? Markdown works.")
     forms.field_error("sg-new", "description")
     c1, c2, c3 = st.columns(3)
-    category = c1.selectbox("Category", SUGGESTION_CATEGORIES, index=None, key="sg-new-category")
+    category = c1.selectbox("Category", SUGGESTION_CATEGORIES, index=None, key="sg-new-category",
+                            placeholder="Pick the closest")
     forms.field_error("sg-new", "category")
     kind = c2.radio("Kind", SUGGESTION_KINDS, format_func=sg.KIND_LABEL.get, key="sg-new-kind",
                     horizontal=True)
@@ -400,8 +402,8 @@ def priority_table(actor: Actor, weights: sg.Weights, statuses: tuple[str, ...],
     changed = [(row["No."], _score(row["Benefit"]), _score(row["Effort"]))
                for row, old in zip(edited, table, strict=True)
                if (row["Benefit"], row["Effort"]) != (old["Benefit"], old["Effort"])]
-    b1, b2, b3, _ = st.columns([2, 1, 1, 3])
-    if b1.button(f"Save {len(changed)} changed score(s)", disabled=not changed,
+    b1 = b2 = b3 = st.container(horizontal=True)  # buttons as wide as their labels
+    if b1.button(f"Save {plural(len(changed), 'changed score')}", disabled=not changed,
                  type="primary", key="pr-save"):
         def save() -> int:
             with database().write() as s:

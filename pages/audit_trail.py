@@ -24,7 +24,8 @@ with db.read() as s:
     known_actions = audit.actions(s, actor=actor)
 c1, c2, c3, c4 = st.columns([2, 2, 2, 3])
 who = c1.text_input("Username", key="a-actor", on_change=_first_page).strip().lower()
-action = c2.selectbox("Action", known_actions, index=None, key="a-action", on_change=_first_page)
+action = c2.selectbox("Action", known_actions, index=None, key="a-action", placeholder="Any action",
+                      on_change=_first_page)
 entity = c3.text_input("Entity (e.g. user:12)", key="a-entity", on_change=_first_page).strip()
 days = c4.date_input("Dates", value=(), key="a-dates", on_change=_first_page)
 entity_type, _, entity_id = entity.partition(":")

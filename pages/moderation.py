@@ -36,7 +36,7 @@ if total and not page.items:
     st.info("Nothing more on this page: the items here have been decided.",
             icon=":material/task_alt:")
 if len(cursors) > 1 or page.next_cursor is not None:
-    b1, b2, _ = st.columns([1, 1, 6])
+    b1 = b2 = st.container(horizontal=True)  # buttons as wide as their labels
     if b1.button("First page", disabled=len(cursors) == 1, key="mod-first"):
         st.session_state["mod-cursors"] = [None]
         st.rerun()

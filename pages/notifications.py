@@ -38,7 +38,7 @@ if not rows and len(cursors) == 1:
 for n in rows:
     w.notification_item(n, actor)
 
-b1, b2, _ = st.columns([1, 1, 6])
+b1 = b2 = st.container(horizontal=True)  # buttons as wide as their labels
 if b1.button("Newest", disabled=len(cursors) == 1, key="n-first"):
     st.session_state["n-cursors"] = [None]
     st.rerun()

@@ -76,7 +76,7 @@ def tracker() -> None:
             st.query_params["submission"] = str(rows[table.selection.rows[0]].id)
     else:
         st.info("No submissions match these filters.", icon=":material/info:")
-    b1, b2, _ = st.columns([1, 1, 6])
+    b1 = b2 = st.container(horizontal=True)  # buttons as wide as their labels
     if b1.button("First page", disabled=len(pages) == 1, key="t-first"):
         st.session_state["t-pages"] = [None]
         st.rerun()

@@ -69,10 +69,12 @@ with add, st.form("add-person", clear_on_submit=False):
 with people:
     f1, f2, f3, f4 = st.columns([3, 2, 2, 2])
     search = f1.text_input("Search name or username", key="u-search", on_change=_first_page)
-    role = f2.selectbox("Role", ROLES, index=None, key="u-role", on_change=_first_page)
-    site_f = f3.selectbox("Site", site_names, index=None, key="u-site", on_change=_first_page)
-    status = f4.selectbox("Status", ["active", "deactivated"], index=None, key="u-status",
+    role = f2.selectbox("Role", ROLES, index=None, key="u-role", placeholder="Any role",
+                        on_change=_first_page)
+    site_f = f3.selectbox("Site", site_names, index=None, key="u-site", placeholder="All sites",
                           on_change=_first_page)
+    status = f4.selectbox("Status", ["active", "deactivated"], index=None, key="u-status",
+                          placeholder="Any status", on_change=_first_page)
     pages = st.session_state.setdefault("u-pages", [None])  # keyset cursors, one per page
     with db.read() as s:
         rows = users.list_users(s, actor=actor, search=search, role=role, site=site_f,
@@ -90,7 +92,7 @@ with people:
         picked = table.selection.rows
         if picked:
             st.query_params["user"] = rows[picked[0]].username
-    b1, b2, _ = st.columns([1, 1, 6])
+    b1 = b2 = st.container(horizontal=True)  # buttons as wide as their labels
     if b1.button("First page", disabled=len(pages) == 1, key="u-first"):
         st.session_state["u-pages"] = [None]
         st.rerun()
