@@ -187,7 +187,7 @@ def csv_button(df: pd.DataFrame, name: str, label: str = "Download the numbers (
                text: str | None = None) -> None:
     st.download_button(label, _csv(df) if text is None else text, file_name=f"{name}.csv",
                        mime="text/csv", key=f"csv-{name}", on_click="ignore",
-                       icon=":material/download:")
+                       icon=":material/download:", wrap=True)  # in a narrow column too
 
 
 @st.cache_data(ttl=600, max_entries=300, show_spinner=False)

@@ -181,12 +181,13 @@ def question_card(row: qa.QuestionRow) -> None:
 
 def list_view(db, actor: Actor) -> None:
     st.title("Questions")
-    top = st.columns([5, 1], vertical_alignment="bottom")
-    query = top[0].text_input("Search", key="search", on_change=_first_page,
-                              placeholder="Search titles, questions and answers",
-                              bind="query-params", icon=":material/search:")
-    top[1].button("Ask a question", type="primary", icon=":material/add:", key="ask-open",
-                  on_click=open_ask, width="stretch")
+    # The search box takes what the button leaves: in narrow columns the button read "Ask a quest".
+    top = st.container(horizontal=True, vertical_alignment="bottom")
+    query = top.text_input("Search", key="search", on_change=_first_page,
+                           placeholder="Search titles, questions and answers",
+                           bind="query-params", icon=":material/search:", width="stretch")
+    top.button("Ask a question", type="primary", icon=":material/add:", key="ask-open",
+               on_click=open_ask)
     f1, f2, f3 = st.columns([3, 2, 1], vertical_alignment="bottom")
     searching = bool(query.strip())
     sort = f1.segmented_control("Order", list(SORT_LABELS), format_func=SORT_LABELS.get,
@@ -732,14 +733,15 @@ KIND_ICONS = {"answer": ":material/forum:", "comment": ":material/chat:",
 
 
 def notification_item(n: qa.NotificationRow, actor: Actor) -> None:
-    with st.container(border=True, key=f"notification-{n.id}"):
-        c1, c2, c3 = st.columns([8, 1, 1], vertical_alignment="center")
+    # One row: the text takes what its buttons leave (in columns they read "Mark r...").
+    with st.container(border=True, key=f"notification-{n.id}", horizontal=True,
+                      vertical_alignment="center"):
         icon = KIND_ICONS.get(n.kind, ":material/notifications:")
         dot = ":red[●] " if n.unread else ""
         text = f"**{plain(n.text)}**" if n.unread else plain(n.text)
-        c1.markdown(f"{dot}{icon} {text}  \n:gray[{ago(n.at)}]")
+        st.markdown(f"{dot}{icon} {text}  \n:gray[{ago(n.at)}]", width="stretch")
         where = target_link(actor, n.target)
-        if where and c2.button("Open", key=f"open-{n.id}", type="tertiary"):
+        if where and st.button("Open", key=f"open-{n.id}", type="tertiary"):
             with database().write() as s:
                 notify.mark_read(s, user_id=actor.id, ids=[n.id])
             try:
@@ -750,7 +752,7 @@ def notification_item(n: qa.NotificationRow, actor: Actor) -> None:
             def read() -> None:
                 act(lambda a: _write(lambda s: notify.mark_read(s, user_id=a.id, ids=[n.id])))
 
-            c3.button("Mark read", key=f"read-{n.id}", type="tertiary", on_click=read)
+            st.button("Mark read", key=f"read-{n.id}", type="tertiary", on_click=read)
 
 
 DECISION_LABELS = {"keep": "Keep (visible)", "hide": "Hide", "delete": "Delete"}

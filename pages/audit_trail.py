@@ -45,7 +45,7 @@ if rows:
     st.dataframe(rows, hide_index=True, column_config={"hash": None})
 else:
     st.info("No records match these filters.")
-b1, b2, b3, b4 = st.columns([1, 1, 2, 2])
+b1 = b2 = b3 = b4 = st.container(horizontal=True)  # buttons as wide as their labels
 if b1.button("Newest", disabled=len(pages) == 1, key="a-first"):
     _first_page()
     st.rerun()

@@ -17,8 +17,8 @@ with db.read() as s:
 
 # The count shows in the browser tab as well, like other inboxes.
 st.set_page_config(page_title=f"({unread}) Notifications" if unread else "Notifications")
-head, badge, everything = st.columns([5, 1, 1], vertical_alignment="center")
-head.title("Notifications")
+head = badge = everything = st.container(horizontal=True, vertical_alignment="center")
+head.title("Notifications", width="stretch")
 badge.badge(f"{unread} unread", color="red" if unread else "gray",
             icon=":material/notifications:")
 

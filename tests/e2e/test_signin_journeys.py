@@ -55,6 +55,26 @@ def test_role_signs_in_and_sees_only_its_pages(page, server, role):
                 timeout=20000)
             expect(page.get_by_test_id("stException")).to_have_count(0)
             shot(page, f"{role}-{spec.url_path}")
+            assert cut_labels(page) == [], spec.title
+
+
+# Labels a narrow window (a laptop with the sidebar open) must show whole: in-page links,
+# buttons, download buttons, tabs, metric and field labels.
+_LABELS = ", ".join(f"[data-testid='{box}'] {inner}" for box, inner in (
+    ("stPageLink-NavLink", "span"), ("stButton", "[data-testid='stMarkdownContainer']"),
+    ("stDownloadButton", "[data-testid='stMarkdownContainer']"), ("stTab", "p"),
+    ("stMetricLabel", "p"), ("stWidgetLabel", "p")))
+
+
+def cut_labels(page, width: int = 900) -> list[str]:
+    """The labels on the page cut off (wider than their box) in a window `width` wide."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": width, "height": size["height"]})
+    try:
+        return page.locator(_LABELS).evaluate_all(
+            "els => els.filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)")
+    finally:
+        page.set_viewport_size(size)
 
 
 @pytest.mark.parametrize("role", ["learner", "trainer", "leader"])
