@@ -114,10 +114,12 @@ def read_tab(actor: Actor, view: content.LessonView) -> None:
     st.divider()
     if view.published is not None:
         _learner_actions(actor, view.id)
-    prev_col, _, next_col = st.columns([2, 5, 2])
+    # Previous on the left, next on the right, each as wide as its label.
+    prev_col = next_col = st.container(horizontal=True)
     if view.prev_id and prev_col.button("Previous lesson", key=f"prev-{view.id}",
                                         icon=":material/arrow_back:"):
         open_lesson(view.prev_id)
+    next_col.space("stretch")
     if view.next_id and next_col.button("Next lesson", key=f"next-{view.id}",
                                         icon=":material/arrow_forward:"):
         open_lesson(view.next_id)
@@ -129,7 +131,9 @@ def read_tab(actor: Actor, view: content.LessonView) -> None:
 def _learner_actions(actor: Actor, lesson_id: int) -> None:
     with database().read() as s:
         p = content.progress(s, actor=actor, lesson_id=lesson_id)
-    c1, c2, c3, c4 = st.columns([3, 3, 2, 4])
+    # One row that wraps in a narrow window, each part as wide as it needs (in columns the
+    # buttons read "Mark as co...").
+    c1 = c2 = c3 = c4 = st.container(horizontal=True, vertical_alignment="bottom", gap="large")
     done = p.completed_at is not None
     c1.button("Completed: undo" if done else "Mark as complete", key=f"complete-{lesson_id}",
               type="secondary" if done else "primary",
@@ -137,7 +141,7 @@ def _learner_actions(actor: Actor, lesson_id: int) -> None:
               on_click=_quietly, args=(lambda: _write(content.mark_complete, actor=actor,
                                                       lesson_id=lesson_id, done=not done),),
               kwargs={"ok": None if done else "Marked complete."})
-    with c2:
+    with c2.container(width="content", gap=None):
         st.caption("Your rating" + (f" · average {p.avg_rating:.1f} from {p.ratings}"
                                     if p.ratings else ""))
         key = f"stars-{lesson_id}"

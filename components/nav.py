@@ -90,9 +90,10 @@ PAGES: tuple[PageSpec, ...] = (
 # Links inside pages (a question's title in a list, a to-do on Home) wrap onto a second line:
 # Streamlit keeps a link on one line and cut long titles off mid-word, without an ellipsis.
 # Titles shown as borderless buttons (a suggestion's, in its card) wrap left-aligned, as text
-# does, instead of centred.
-STYLE = ("<style>[data-testid='stPageLink-NavLink'] span,"
-         "[data-testid='stPageLink-NavLink'] p{white-space:normal}"
+# does, instead of centred. A long badge (a lesson's approval: who signed, when, and that the
+# signature matches) wraps too, instead of ending in "..." where it says the signature holds.
+STYLE = ("<style>[data-testid='stPageLink-NavLink'] span,[data-testid='stPageLink-NavLink'] p,"
+         "[data-testid='stMarkdownContainer'] span.stMarkdownBadge{white-space:normal}"
          "[data-testid='stBaseButton-tertiary'],[data-testid='stBaseButton-tertiary'] *"
          "{text-align:left;justify-content:flex-start}</style>")
 

@@ -232,7 +232,7 @@ def detail_page(actor: Actor, sid: int) -> None:
             show(d.expected_benefit)
         for mid, mtitle in d.merged_here:
             if st.button(f"Merged here: {plain(mtitle)}", key=f"sg-merged-{mid}",
-                         type="tertiary", icon=":material/call_merge:"):
+                         type="tertiary", icon=":material/call_merge:", wrap=True):
                 open_suggestion(mid)
         if d.can_decide:
             decide_panel(actor, d)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from db.models import Course, CourseOwner, Lesson, Proposal, User
 from db.session import Database
 from tests.e2e.conftest import idle, shot
-from tests.e2e.test_signin_journeys import sign_in
+from tests.e2e.test_signin_journeys import cut_labels, sign_in
 
 pytestmark = pytest.mark.browser
 WAIT = 40000  # generous: CI machines are shared and a click can wait behind a rerun
@@ -144,6 +144,7 @@ def test_learner_proposes_trainer_accepts_another_signs_learner_reads(page, serv
     expect(badge).to_be_visible(timeout=WAIT)
     expect(badge).to_contain_text("signature matches this text")
     expect(page.get_by_text(re.compile("co-authors: .*Lena Fischer"))).to_be_visible()
+    assert cut_labels(page) == []  # the approval and the lesson's buttons, in a narrow window
     _shot(page, "content-learner-published")
     _tab(page, "History", "Signature manifest")
     expect(page.get_by_test_id("stCode").last).to_contain_text(ADDED)

@@ -59,11 +59,11 @@ def test_role_signs_in_and_sees_only_its_pages(page, server, role):
 
 
 # Labels a narrow window (a laptop with the sidebar open) must show whole: in-page links,
-# buttons, download buttons, tabs, metric and field labels.
+# buttons, download buttons, tabs, metric and field labels, badges.
 _LABELS = ", ".join(f"[data-testid='{box}'] {inner}" for box, inner in (
     ("stPageLink-NavLink", "span"), ("stButton", "[data-testid='stMarkdownContainer']"),
     ("stDownloadButton", "[data-testid='stMarkdownContainer']"), ("stTab", "p"),
-    ("stMetricLabel", "p"), ("stWidgetLabel", "p")))
+    ("stMetricLabel", "p"), ("stWidgetLabel", "p"), ("stMarkdownContainer", ".stMarkdownBadge")))
 
 
 def cut_labels(page, width: int = 900) -> list[str]:
