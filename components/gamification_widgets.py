@@ -89,11 +89,11 @@ def points_history(actor: Actor, user_id: int) -> None:
     st.dataframe([{"When": f"{r.at:%d %b %Y %H:%M}", "What": r.label, "Points": r.points,
                    "Note": f"voided: {r.void_reason}" if r.voided else ""} for r in rows],
                  hide_index=True)
-    b1 = b2 = st.container(horizontal=True)  # buttons as wide as their labels
-    if b1.button("Newest", disabled=len(pages) == 1, key="pf-first"):
+    bar = st.container(horizontal=True)  # buttons side by side, as wide as their labels
+    if bar.button("Newest", disabled=len(pages) == 1, key="pf-first"):
         st.session_state[key] = [None]
         st.rerun()
-    if b2.button("Older", disabled=len(rows) < PAGE, key="pf-next"):
+    if bar.button("Older", disabled=len(rows) < PAGE, key="pf-next"):
         pages.append(rows[-1].id)
         st.rerun()
 
@@ -191,11 +191,11 @@ def people_board(actor: Actor, period: str, site: int | None, function: str | No
     if table.selection.rows:
         st.switch_page("pages/profile.py",
                        query_params={"user": rows[table.selection.rows[0]].username})
-    b1 = b2 = st.container(horizontal=True)  # buttons as wide as their labels
-    if b1.button("Top", disabled=len(pages) == 1, key="lb-first"):
+    bar = st.container(horizontal=True)  # buttons side by side, as wide as their labels
+    if bar.button("Top", disabled=len(pages) == 1, key="lb-first"):
         _lb_first()
         st.rerun()
-    if b2.button("Next page", disabled=len(rows) < PAGE, key="lb-next"):
+    if bar.button("Next page", disabled=len(rows) < PAGE, key="lb-next"):
         pages.append(rows[-1].cursor)
         st.rerun()
 

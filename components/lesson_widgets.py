@@ -544,11 +544,11 @@ def lessons_list(actor: Actor) -> None:
         height=35 * (len(rows) + 1) + 3, key=f"l-table-{len(pages)}")
     if table.selection.rows:
         open_lesson(rows[table.selection.rows[0]].id)
-    b1 = b2 = st.container(horizontal=True)  # buttons as wide as their labels
-    if b1.button("First page", disabled=len(pages) == 1, key="l-first"):
+    bar = st.container(horizontal=True)  # buttons side by side, as wide as their labels
+    if bar.button("First page", disabled=len(pages) == 1, key="l-first"):
         _first_page("l-pages")
         st.rerun()
-    if b2.button("Next page", disabled=len(rows) < 25, key="l-next"):
+    if bar.button("Next page", disabled=len(rows) < 25, key="l-next"):
         last = rows[-1]
         pages.append((last.course_key, last.course_id, last.position, last.id))
         st.rerun()
@@ -581,11 +581,11 @@ def courses_list(actor: Actor) -> None:
             if c.lessons:
                 st.progress(c.completed / c.lessons,
                             text=f"You completed {c.completed} of {c.lessons} lessons")
-    b1 = b2 = st.container(horizontal=True)  # buttons as wide as their labels
-    if b1.button("First page", disabled=len(pages) == 1, key="c-first"):
+    bar = st.container(horizontal=True)  # buttons side by side, as wide as their labels
+    if bar.button("First page", disabled=len(pages) == 1, key="c-first"):
         _first_page("c-pages")
         st.rerun()
-    if b2.button("Next page", disabled=len(rows) < 20, key="c-next"):
+    if bar.button("Next page", disabled=len(rows) < 20, key="c-next"):
         pages.append((rows[-1].sort_key, rows[-1].id))
         st.rerun()
 

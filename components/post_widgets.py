@@ -213,11 +213,11 @@ def list_view(db, actor: Actor) -> None:
         _empty_list(searching, tag, sort)
     for row in page.rows:
         question_card(row)
-    b1 = b2 = st.container(horizontal=True)  # buttons as wide as their labels
-    if b1.button("First page", disabled=len(cursors) == 1, key="qa-first"):
+    bar = st.container(horizontal=True)  # buttons side by side, as wide as their labels
+    if bar.button("First page", disabled=len(cursors) == 1, key="qa-first"):
         _first_page()
         st.rerun()
-    if b2.button("Next page", disabled=page.next_cursor is None, key="qa-next"):
+    if bar.button("Next page", disabled=page.next_cursor is None, key="qa-next"):
         cursors.append(page.next_cursor)
         st.rerun()
 

@@ -105,11 +105,11 @@ def browse(actor: Actor, site_names: dict[int, str]) -> None:
                 icon=":material/lightbulb:")
     for c in cards:
         card(actor, c)
-    b1 = b2 = st.container(horizontal=True)  # buttons as wide as their labels
-    if b1.button("First page", disabled=len(pages) == 1, key="sg-first"):
+    bar = st.container(horizontal=True)  # buttons side by side, as wide as their labels
+    if bar.button("First page", disabled=len(pages) == 1, key="sg-first"):
         _first_page()
         st.rerun()
-    if b2.button("Next page", disabled=len(cards) < PAGE, key="sg-next"):
+    if bar.button("Next page", disabled=len(cards) < PAGE, key="sg-next"):
         pages.append(cards[-1].cursor)
         st.rerun()
 
@@ -402,9 +402,9 @@ def priority_table(actor: Actor, weights: sg.Weights, statuses: tuple[str, ...],
     changed = [(row["No."], _score(row["Benefit"]), _score(row["Effort"]))
                for row, old in zip(edited, table, strict=True)
                if (row["Benefit"], row["Effort"]) != (old["Benefit"], old["Effort"])]
-    b1 = b2 = b3 = st.container(horizontal=True)  # buttons as wide as their labels
-    if b1.button(f"Save {plural(len(changed), 'changed score')}", disabled=not changed,
-                 type="primary", key="pr-save"):
+    bar = st.container(horizontal=True)  # buttons side by side, as wide as their labels
+    if bar.button(f"Save {plural(len(changed), 'changed score')}", disabled=not changed,
+                  type="primary", key="pr-save"):
         def save() -> int:
             with database().write() as s:
                 for sid, benefit, effort in changed:
@@ -415,10 +415,10 @@ def priority_table(actor: Actor, weights: sg.Weights, statuses: tuple[str, ...],
         if forms.submit("pr-save", save, success="Scores saved.") is not None:
             st.session_state["pr-version"] = version + 1
             st.rerun()
-    if b2.button("First page", disabled=len(pages) == 1, key="pr-first"):
+    if bar.button("First page", disabled=len(pages) == 1, key="pr-first"):
         _pr_first()
         st.rerun()
-    if b3.button("Next page", disabled=len(rows) < PAGE * 2, key="pr-next"):
+    if bar.button("Next page", disabled=len(rows) < PAGE * 2, key="pr-next"):
         pages.append(rows[-1].cursor)
         st.rerun()
 

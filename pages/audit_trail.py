@@ -45,15 +45,15 @@ if rows:
     st.dataframe(rows, hide_index=True, column_config={"hash": None})
 else:
     st.info("No records match these filters.")
-b1 = b2 = b3 = b4 = st.container(horizontal=True)  # buttons as wide as their labels
-if b1.button("Newest", disabled=len(pages) == 1, key="a-first"):
+bar = st.container(horizontal=True)  # buttons side by side, as wide as their labels
+if bar.button("Newest", disabled=len(pages) == 1, key="a-first"):
     _first_page()
     st.rerun()
-if b2.button("Older", disabled=len(rows) < 50, key="a-next"):
+if bar.button("Older", disabled=len(rows) < 50, key="a-next"):
     pages.append(rows[-1]["id"])
     st.rerun()
 
-if b3.button("Prepare CSV export", key="a-export", icon=":material/download:"):
+if bar.button("Prepare CSV export", key="a-export", icon=":material/download:"):
     bar = st.progress(0.0, text="Writing CSV ...")
     with db.read() as s:
         st.session_state["a-csv"] = to_csv(
@@ -62,10 +62,10 @@ if b3.button("Prepare CSV export", key="a-export", icon=":material/download:"):
                                                text=f"{n:,} of {total:,} records"))
     bar.empty()
 if "a-csv" in st.session_state:
-    b3.download_button("Download CSV", st.session_state["a-csv"], file_name="audit-trail.csv",
-                       mime="text/csv", key="a-download")
+    bar.download_button("Download CSV", st.session_state["a-csv"], file_name="audit-trail.csv",
+                        mime="text/csv", key="a-download")
 
-if b4.button("Verify the hash chain", key="a-verify", icon=":material/verified:"):
+if bar.button("Verify the hash chain", key="a-verify", icon=":material/verified:"):
     with st.spinner("Checking every record ..."), db.read() as s:
         result = audit.verify(s)
     if result.ok:

@@ -36,10 +36,10 @@ if total and not page.items:
     st.info("Nothing more on this page: the items here have been decided.",
             icon=":material/task_alt:")
 if len(cursors) > 1 or page.next_cursor is not None:
-    b1 = b2 = st.container(horizontal=True)  # buttons as wide as their labels
-    if b1.button("First page", disabled=len(cursors) == 1, key="mod-first"):
+    bar = st.container(horizontal=True)  # buttons side by side, as wide as their labels
+    if bar.button("First page", disabled=len(cursors) == 1, key="mod-first"):
         st.session_state["mod-cursors"] = [None]
         st.rerun()
-    if b2.button("Next page", disabled=page.next_cursor is None, key="mod-next"):
+    if bar.button("Next page", disabled=page.next_cursor is None, key="mod-next"):
         cursors.append(page.next_cursor)
         st.rerun()

@@ -38,10 +38,10 @@ if not rows and len(cursors) == 1:
 for n in rows:
     w.notification_item(n, actor)
 
-b1 = b2 = st.container(horizontal=True)  # buttons as wide as their labels
-if b1.button("Newest", disabled=len(cursors) == 1, key="n-first"):
+bar = st.container(horizontal=True)  # buttons side by side, as wide as their labels
+if bar.button("Newest", disabled=len(cursors) == 1, key="n-first"):
     st.session_state["n-cursors"] = [None]
     st.rerun()
-if b2.button("Older", disabled=len(rows) < 20, key="n-older"):
+if bar.button("Older", disabled=len(rows) < 20, key="n-older"):
     cursors.append(rows[-1].id)
     st.rerun()

@@ -76,11 +76,11 @@ def tracker() -> None:
             st.query_params["submission"] = str(rows[table.selection.rows[0]].id)
     else:
         st.info("No submissions match these filters.", icon=":material/info:")
-    b1 = b2 = st.container(horizontal=True)  # buttons as wide as their labels
-    if b1.button("First page", disabled=len(pages) == 1, key="t-first"):
+    bar = st.container(horizontal=True)  # buttons side by side, as wide as their labels
+    if bar.button("First page", disabled=len(pages) == 1, key="t-first"):
         st.session_state["t-pages"] = [None]
         st.rerun()
-    if b2.button("Next page", disabled=len(rows) < 25, key="t-next"):
+    if bar.button("Next page", disabled=len(rows) < 25, key="t-next"):
         pages.append(rg.sort_key(rows[-1]))
         st.rerun()
     detail()

@@ -92,11 +92,11 @@ with people:
         picked = table.selection.rows
         if picked:
             st.query_params["user"] = rows[picked[0]].username
-    b1 = b2 = st.container(horizontal=True)  # buttons as wide as their labels
-    if b1.button("First page", disabled=len(pages) == 1, key="u-first"):
+    bar = st.container(horizontal=True)  # buttons side by side, as wide as their labels
+    if bar.button("First page", disabled=len(pages) == 1, key="u-first"):
         st.session_state["u-pages"] = [None]
         st.rerun()
-    if b2.button("Next page", disabled=len(rows) < 25, key="u-next"):
+    if bar.button("Next page", disabled=len(rows) < 25, key="u-next"):
         pages.append(rows[-1].name)
         st.rerun()
 
