@@ -13,7 +13,8 @@ import streamlit as st
 from components import forms
 from components.analytics_widgets import data_version
 from components.data import database
-from components.suggestion_widgets import ago, plain
+from components.markdown import plain
+from components.post_widgets import ago
 from db import gamification as gm
 from db import suggestions as sg
 from db.actors import Actor

@@ -66,7 +66,7 @@ def questions_panel(questions: list[overview.OpenQuestion], in_your_field: bool)
         st.caption("Every question has an answer. Ask one of your own on the Questions page.")
         return
     for q in questions:
-        # A link is one line: a long title is cut, so that when it was asked and its tags show.
+        # A long title is cut so that each question stays short and its age and tags show.
         title = q.title if len(q.title) <= TITLE_SHOWN else q.title[:TITLE_SHOWN - 1] + "…"
         tags = f" · {plain(q.tags)}" if q.tags else ""
         link("pages/questions.py", f"{plain(title)} · asked {ago(q.asked_at)}{tags}",

@@ -115,13 +115,13 @@ def read_tab(actor: Actor, view: content.LessonView) -> None:
     if view.published is not None:
         _learner_actions(actor, view.id)
     # Previous on the left, next on the right, each as wide as its label.
-    prev_col = next_col = st.container(horizontal=True)
-    if view.prev_id and prev_col.button("Previous lesson", key=f"prev-{view.id}",
-                                        icon=":material/arrow_back:"):
+    bar = st.container(horizontal=True)
+    if view.prev_id and bar.button("Previous lesson", key=f"prev-{view.id}",
+                                   icon=":material/arrow_back:"):
         open_lesson(view.prev_id)
-    next_col.space("stretch")
-    if view.next_id and next_col.button("Next lesson", key=f"next-{view.id}",
-                                        icon=":material/arrow_forward:"):
+    bar.space("stretch")
+    if view.next_id and bar.button("Next lesson", key=f"next-{view.id}",
+                                   icon=":material/arrow_forward:"):
         open_lesson(view.next_id)
     if view.published is not None:
         _questions(actor, view.id)
@@ -133,15 +133,15 @@ def _learner_actions(actor: Actor, lesson_id: int) -> None:
         p = content.progress(s, actor=actor, lesson_id=lesson_id)
     # One row that wraps in a narrow window, each part as wide as it needs (in columns the
     # buttons read "Mark as co...").
-    c1 = c2 = c3 = c4 = st.container(horizontal=True, vertical_alignment="bottom", gap="large")
+    row = st.container(horizontal=True, vertical_alignment="bottom", gap="large")
     done = p.completed_at is not None
-    c1.button("Completed: undo" if done else "Mark as complete", key=f"complete-{lesson_id}",
-              type="secondary" if done else "primary",
-              icon=":material/task_alt:" if done else ":material/check:",
-              on_click=_quietly, args=(lambda: _write(content.mark_complete, actor=actor,
-                                                      lesson_id=lesson_id, done=not done),),
-              kwargs={"ok": None if done else "Marked complete."})
-    with c2.container(width="content", gap=None):
+    row.button("Completed: undo" if done else "Mark as complete", key=f"complete-{lesson_id}",
+               type="secondary" if done else "primary",
+               icon=":material/task_alt:" if done else ":material/check:",
+               on_click=_quietly, args=(lambda: _write(content.mark_complete, actor=actor,
+                                                       lesson_id=lesson_id, done=not done),),
+               kwargs={"ok": None if done else "Marked complete."})
+    with row.container(width="content", gap=None):
         st.caption("Your rating" + (f" · average {p.avg_rating:.1f} from {p.ratings}"
                                     if p.ratings else ""))
         key = f"stars-{lesson_id}"
@@ -150,12 +150,13 @@ def _learner_actions(actor: Actor, lesson_id: int) -> None:
                         content.rate, actor=actor, lesson_id=lesson_id,
                         stars=None if st.session_state.get(key) is None
                         else st.session_state[key] + 1),))
-    c3.button(f"{'Liked' if p.liked else 'Like'} · {p.likes}", key=f"like-{lesson_id}",
-              icon=":material/thumb_up:", type="primary" if p.liked else "secondary",
-              on_click=_quietly, args=(lambda: _write(content.like, actor=actor,
-                                                      lesson_id=lesson_id, liked=not p.liked),))
+    row.button(f"{'Liked' if p.liked else 'Like'} · {p.likes}", key=f"like-{lesson_id}",
+               icon=":material/thumb_up:", type="primary" if p.liked else "secondary",
+               on_click=_quietly, args=(lambda: _write(content.like, actor=actor,
+                                                       lesson_id=lesson_id, liked=not p.liked),))
     rkey = f"relevant-{lesson_id}"
-    c4.segmented_control(
+    relevance = row.container(width="content", gap=None)
+    relevance.segmented_control(
         "Was this relevant to your work?", ["Yes", "No"], key=rkey,
         default=None if p.relevant is None else ("Yes" if p.relevant else "No"),
         on_change=_quietly, args=(lambda: _write(
@@ -163,7 +164,8 @@ def _learner_actions(actor: Actor, lesson_id: int) -> None:
             relevant=None if st.session_state.get(rkey) is None
             else st.session_state[rkey] == "Yes"),))
     if p.relevant_yes + p.relevant_no:
-        c4.caption(f"{p.relevant_yes} of {p.relevant_yes + p.relevant_no} found it relevant.")
+        relevance.caption(f"{p.relevant_yes} of {p.relevant_yes + p.relevant_no} found it "
+                          "relevant.")
 
 
 def _questions(actor: Actor, lesson_id: int) -> None:

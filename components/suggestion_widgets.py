@@ -7,15 +7,13 @@ as Markdown; descriptions, responses and comments go through components.markdown
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import streamlit as st
 
 from components import forms
 from components.csv_export import to_csv
 from components.data import database
 from components.markdown import plain, show
-from components.post_widgets import plural
+from components.post_widgets import ago, plural
 from db import suggestions as sg
 from db.actors import Actor
 from db.errors import ValidationError
@@ -24,19 +22,6 @@ from db.models import SUGGESTION_CATEGORIES, SUGGESTION_KINDS, utcnow
 COLOR = {"new": "blue", "under_review": "violet", "planned": "orange", "in_progress": "yellow",
          "implemented": "green", "declined": "red", "duplicate": "gray"}
 PAGE = 20
-
-
-def ago(dt: datetime | None) -> str:
-    if dt is None:
-        return ""
-    days = (utcnow() - dt).days
-    if days <= 0:
-        return "today"
-    if days == 1:
-        return "yesterday"
-    if days < 60:
-        return f"{days} days ago"
-    return f"{dt:%d %b %Y}"
 
 
 def param(name: str) -> int | None:

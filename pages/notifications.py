@@ -17,9 +17,9 @@ with db.read() as s:
 
 # The count shows in the browser tab as well, like other inboxes.
 st.set_page_config(page_title=f"({unread}) Notifications" if unread else "Notifications")
-head = badge = everything = st.container(horizontal=True, vertical_alignment="center")
-head.title("Notifications", width="stretch")
-badge.badge(f"{unread} unread", color="red" if unread else "gray",
+top = st.container(horizontal=True, vertical_alignment="center")
+top.title("Notifications", width="stretch")
+top.badge(f"{unread} unread", color="red" if unread else "gray",
             icon=":material/notifications:")
 
 
@@ -28,7 +28,7 @@ def _all_read() -> None:
           "All notifications marked read.")
 
 
-everything.button("Mark all read", key="read-all", disabled=not unread, on_click=_all_read)
+top.button("Mark all read", key="read-all", disabled=not unread, on_click=_all_read)
 
 if not rows and len(cursors) == 1:
     st.info("Nothing yet. You will hear here when someone answers or comments on your "
