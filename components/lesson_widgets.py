@@ -468,10 +468,14 @@ def history_tab(actor: Actor, view: content.LessonView,
         diff_view(full_text(by_number[old]), full_text(by_number[new]),
                   old_label=f"Version {old}", new_label=f"Version {new}",
                   key=f"diff-history-{view.id}")
-    if view.can_edit and len(numbers) >= 2:
+    # Any version whose text differs from the current one: after a draft is discarded the
+    # newest version is not the current one, and it is the one most worth bringing back.
+    current = (view.latest.title, view.latest.body)
+    choices = [n for n in numbers if (by_number[n].title, by_number[n].body) != current]
+    if view.can_edit and choices:
         form = f"restore-{view.id}"
         c1, c2 = st.columns([2, 3])
-        number = c1.selectbox("Restore the text of version", numbers[1:], key=f"{form}-n")
+        number = c1.selectbox("Restore the text of version", choices, key=f"{form}-n")
         c2.caption("Restoring makes a new draft with that text; nothing is deleted.")
         if c2.button("Restore as a new draft", key=f"{form}-go", icon=":material/restore:"):
             if forms.submit(form, lambda: _write(content.restore_revision, actor=actor,

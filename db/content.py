@@ -265,6 +265,8 @@ class Inbox:
     proposals_total: int
     to_sign: list[InboxRow]
     mine_in_review: list[InboxRow]
+    to_sign_total: int
+    mine_in_review_total: int
     low_rated: list[InboxRow]
     low_rated_total: int
     stale: list[InboxRow]
@@ -744,10 +746,16 @@ def lesson_view(session: Session, *, actor: Actor, lesson_id: int) -> LessonView
     if published is None and working is None:
         raise NotFound("This lesson is not published yet.")
     shown = published or working
+    # Co-authors are the writers of every approved version up to the shown one, and of the
+    # shown one itself: a discarded draft's text never reached learners, so neither do its
+    # writers (a restore carries the old writers into the new version, so none is lost).
+    approved = exists().where(Signature.revision_id == LessonRevision.id,
+                              Signature.meaning == "approved")
     co_authors = tuple(session.scalars(
         select(User.name).join(RevisionContributor, RevisionContributor.user_id == User.id)
         .join(LessonRevision, LessonRevision.id == RevisionContributor.revision_id)
-        .where(LessonRevision.lesson_id == lesson_id, LessonRevision.number <= shown.number)
+        .where(LessonRevision.lesson_id == lesson_id, LessonRevision.number <= shown.number,
+               or_(LessonRevision.id == shown.id, approved))
         .group_by(User.id, User.name).order_by(func.min(LessonRevision.number), User.name)))
     return LessonView(lesson.id, lesson.course_id, course_title, lesson.position,
                       bool(mandatory), published, working, co_authors,
@@ -1558,6 +1566,15 @@ def inbox(session: Session, *, actor: Actor, stale_months: int = STALE_MONTHS,
     mine_in_review = [InboxRow(r.lesson_id, r.title, r.course, r.name, r.created_at,
                                f"Version {r.number}: waiting for another trainer's signature",
                                revision_id=r.id) for r in r_rows if r.wrote][:limit]
+    if len(r_rows) < limit * 2:  # every version in review is in hand
+        mine_total = sum(1 for r in r_rows if r.wrote)
+        to_sign_total = len(r_rows) - mine_total
+    else:
+        in_review, mine_total = session.execute(
+            select(func.count(LessonRevision.id), func.count(case((wrote, 1))))
+            .join(Lesson, Lesson.latest_revision_id == LessonRevision.id)
+            .where(LessonRevision.state == "in_review")).one()
+        to_sign_total = in_review - mine_total
 
     pub = aliased(LessonRevision)
     avg = func.avg(LessonProgress.rating)
@@ -1587,5 +1604,5 @@ def inbox(session: Session, *, actor: Actor, stale_months: int = STALE_MONTHS,
     stale = [InboxRow(r.id, r.title, r.course, "", r.reviewed,
                       f"Last reviewed {r.reviewed:%d %b %Y}") for r in s_rows]
     return Inbox(proposals_, int(p_rows[0].total) if p_rows else 0, to_sign, mine_in_review,
-                 low_rated, int(low[0].total) if low else 0, stale,
-                 int(s_rows[0].total) if s_rows else 0)
+                 int(to_sign_total), int(mine_total), low_rated,
+                 int(low[0].total) if low else 0, stale, int(s_rows[0].total) if s_rows else 0)

@@ -22,8 +22,8 @@ with db.read() as s:
 
 m = st.columns(5)
 m[0].metric("Proposals waiting", box.proposals_total)
-m[1].metric("Waiting for your signature", len(box.to_sign))
-m[2].metric("Your versions in review", len(box.mine_in_review))
+m[1].metric("Waiting for your signature", box.to_sign_total)
+m[2].metric("Your versions in review", box.mine_in_review_total)
 m[3].metric("Low-rated lessons", box.low_rated_total)
 m[4].metric("Stale lessons", box.stale_total)
 if failed is not None:
@@ -57,11 +57,11 @@ section("Proposals waiting", box.proposals, key="ib-proposals", tab="Proposals",
               "up here" + (" (switch off “Only courses I own” to see other courses)."
                            if only_mine else "."))
 section("Waiting for your signature", box.to_sign, key="ib-sign", tab="Review",
-        who="Author",
+        who="Author", total=box.to_sign_total,
         empty="Nothing to sign. Versions other trainers send for review show up here; you "
               "cannot sign versions you helped write.")
-section("Your versions in review", box.mine_in_review, key="ib-mine-review", tab="Review",
-        who="Author",
+section("Your versions in review", box.mine_in_review, key="ib-mine-review",
+        tab="Review", who="Author", total=box.mine_in_review_total,
         empty="None of your versions is waiting for a signature.")
 section("Low-rated lessons", box.low_rated, key="ib-low", tab="Lesson", who="",
         total=box.low_rated_total,

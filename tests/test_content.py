@@ -432,6 +432,33 @@ def test_proposal_accepted_becomes_a_revision_credited_to_the_proposer(db, peopl
     assert actions(db, "proposal", pid) == ["proposal.created", "proposal.accepted"]
 
 
+def test_a_discarded_proposal_does_not_make_its_writer_a_co_author(db, people, lesson):
+    """Co-authors are people whose text learners read, not everyone who once drafted."""
+    accept(db, people["trainer"], propose(db, people["learner"], lesson, BODY + "\n\nLena's."))
+    with db.write() as s:
+        content.discard_draft(s, actor=people["trainer"], lesson_id=lesson,
+                              revision_id=latest(db, lesson).id, reason="Covered elsewhere")
+    edit(db, people["trainer"], lesson, BODY + "\n\nTomas's own update.")
+    submit(db, people["trainer"], lesson)
+    sign(db, people["trainer2"], lesson)
+    with db.read() as s:
+        view = content.lesson_view(s, actor=people["learner"], lesson_id=lesson)
+    assert view.published.body.endswith("Tomas's own update.")
+    assert view.co_authors == ("Tomas Ribeiro",)
+    # Restoring her text brings her back as a writer, and as a co-author once it is published.
+    with db.read() as s:
+        hers = s.scalar(select(LessonRevision.id).where(
+            LessonRevision.lesson_id == lesson, LessonRevision.author_id == people["learner"].id))
+    with db.write() as s:
+        content.restore_revision(s, actor=people["trainer"], lesson_id=lesson, revision_id=hers,
+                                 expected_revision_id=latest(db, lesson).id)
+    submit(db, people["trainer"], lesson)
+    sign(db, people["trainer2"], lesson)
+    with db.read() as s:
+        view = content.lesson_view(s, actor=people["learner"], lesson_id=lesson)
+    assert view.co_authors == ("Tomas Ribeiro", "Lena Fischer")
+
+
 def test_example_proposal_is_added_under_from_the_team(db, people, lesson):
     pid = propose(db, people["learner"], lesson, "At Basel we file the Swissmedic form first.",
                   kind="example")

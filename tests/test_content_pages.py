@@ -392,6 +392,24 @@ def test_history_tab_shows_a_manifest_that_flags_changed_text(db, people, lesson
     assert "Signature does not match this text" in texts(at)
 
 
+def test_a_discarded_draft_can_be_restored_from_the_history_tab(db, people, lesson):
+    edit(db, people["trainer"], lesson, BODY + "\n\nA paragraph worth keeping.")
+    with db.read() as s:
+        draft = s.get(Lesson, lesson).latest_revision_id
+    with db.write() as s:
+        content.discard_draft(s, actor=people["trainer"], lesson_id=lesson, revision_id=draft,
+                              reason="Not now")
+    at = page(db, "tomas", lesson=lesson, tab="History")
+    choice = at.selectbox(key=f"restore-{lesson}-n")
+    assert choice.options == ["2"]  # version 1 is the current text, so it is not offered
+    at.button(key=f"restore-{lesson}-go").click().run()
+    assert not at.exception and not at.error
+    with db.read() as s:
+        latest = s.get(LessonRevision, s.get(Lesson, lesson).latest_revision_id)
+        assert (latest.number, latest.state) == (3, "draft")
+        assert latest.body.endswith("A paragraph worth keeping.")
+
+
 # --- trainer inbox ---------------------------------------------------------------------------
 
 
@@ -413,6 +431,21 @@ def test_inbox_lists_proposals_and_versions_to_sign(db, people, lesson):
     assert list(mei.dataframe[0].value["Lesson"]) == ["Module 1 for the EU"]
     mei.toggle(key="ib-mine").set_value(False).run()
     assert [m.value for m in mei.metric][0] == "1"
+
+
+def test_inbox_counts_every_version_in_review_not_only_the_rows_shown(db, people, lesson):
+    others = [new_lesson(db, people["trainer"], _course_of(db, lesson), title=f"Extra {i}")
+              for i in range(2)]
+    for lid in [lesson, *others]:
+        if lid == lesson:
+            edit(db, people["trainer"], lid, BODY + "\n\nUpdate.")
+        submit(db, people["trainer"], lid)
+    with db.read() as s:
+        mei = content.inbox(s, actor=people["trainer2"], limit=1)
+        tomas = content.inbox(s, actor=people["trainer"], limit=1)
+    assert (len(mei.to_sign), mei.to_sign_total) == (1, 3)
+    assert (len(tomas.mine_in_review), tomas.mine_in_review_total) == (1, 3)
+    assert tomas.to_sign_total == 0
 
 
 # --- cost of a page run -----------------------------------------------------------------------
