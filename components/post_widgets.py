@@ -656,8 +656,10 @@ def show_dialog() -> None:
 
 @st.dialog("Flag for moderators", on_dismiss=close_dialog)
 def flag_dialog(entity_type: str, entity_id: int) -> None:
+    with database().read() as s:  # the admins' setting, not the default
+        threshold = moderation.settings(s)["flag_threshold"]
     st.write("Flag content that breaks the community guidelines: moderators review it. "
-             f"After {moderation.DEFAULTS['flag_threshold']} flags it is hidden until then.")
+             f"After {threshold} flags it is hidden until then.")
     reason = st.radio("What is wrong?", moderation.REASONS, index=None, key="flag-reason")
     details = st.text_input("Details", key="flag-details", max_chars=240,
                             help="Needed for “Something else”; helps moderators either way.")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import forms
+from components import forms, post_widgets
 from components.csv_export import to_csv
 from components.data import database
 from components.markdown import plain, show
@@ -189,6 +189,7 @@ def detail_page(actor: Actor, sid: int) -> None:
         d = sg.detail(s, actor=actor, suggestion_id=sid)
         line = sg.timeline(s, actor=actor, suggestion_id=sid)
         notes = sg.comments(s, actor=actor, suggestion_id=sid)
+    post_widgets.show_flash()
     if st.button("All suggestions", key="sg-back", icon=":material/arrow_back:",
                  type="tertiary"):
         open_suggestion(None)
@@ -225,6 +226,18 @@ def detail_page(actor: Actor, sid: int) -> None:
         timeline(line)
         st.subheader(f"Comments ({len(notes)})")
         comments(actor, d, notes)
+    # The flag dialog (shared with the Q&A) for this suggestion or one of its comments.
+    dialog = post_widgets.dialog_open()
+    if dialog and dialog[0] == "flag" and (dialog[1:] == ("suggestion", d.id) or (
+            dialog[1] == "comment" and dialog[2] in {c.id for c in notes})):
+        post_widgets.flag_dialog(dialog[1], dialog[2])
+
+
+def _flag_button(where, entity_type: str, entity_id: int) -> None:
+    where.button("Flag", key=f"flag-{entity_type}-{entity_id}", type="tertiary",
+                 icon=":material/flag:", on_click=post_widgets.open_dialog,
+                 args=("flag", entity_type, entity_id),
+                 help="Tell moderators this breaks the community guidelines.")
 
 
 def _crowd_panel(actor: Actor, d: sg.Detail) -> None:
@@ -242,6 +255,8 @@ def _crowd_panel(actor: Actor, d: sg.Detail) -> None:
         if following != d.following and _write("sg-follow", sg.follow, actor=actor,
                                                 suggestion_id=d.id, on=following) is not None:
             st.rerun()
+        if not d.mine and d.visibility == "visible":
+            _flag_button(st, "suggestion", d.id)
         if d.benefit_score or d.effort_score:
             st.caption(f"Leaders' scores: benefit {d.benefit_score or '-'} / 5, "
                        f"effort {d.effort_score or '-'} / 5")
@@ -265,10 +280,13 @@ def timeline(line: list[sg.TimelineEntry]) -> None:
 
 def comments(actor: Actor, d: sg.Detail, notes: list[sg.CommentRow]) -> None:
     for c in notes:
-        with st.container(border=True):
-            st.caption(f"**{plain(c.author)}** · {ago(c.created_at)}"
-                       + (" · hidden while moderators review it" if c.status != "visible"
-                          else ""))
+        with st.container(border=True, key=f"sg-comment-row-{c.id}"):
+            meta, flag_col = st.columns([6, 1], vertical_alignment="center")
+            meta.caption(f"**{plain(c.author)}** · {ago(c.created_at)}"
+                         + (" · hidden while moderators review it" if c.status != "visible"
+                            else ""))
+            if c.author_username != actor.username and c.status == "visible":
+                _flag_button(flag_col, "comment", c.id)
             show(c.body)
     if d.status == "duplicate":
         st.caption("Comments are closed here: comment on the original instead.")

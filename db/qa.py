@@ -589,6 +589,7 @@ def edit_question(session: Session, *, actor: Actor, question_id: int, title: st
     if (title, body, sorted(names)) == (q.title, q.body, sorted(old_tags)):
         return False
     before = {"title": q.title, "tags": old_tags}
+    old_text = (q.title, q.body)
     _keep_original(session, "question", q, q.title)
     now = utcnow()
     session.add(PostRevision(entity_type="question", entity_id=q.id, editor_id=actor.id,
@@ -598,6 +599,9 @@ def edit_question(session: Session, *, actor: Actor, question_id: int, title: st
     session.flush()
     audit.record(session, actor=actor, action="question.edited", entity_type="question",
                  entity_id=q.id, before=before, after={"title": title, "tags": names})
+    # Only people the edit names for the first time: the others were told when first named.
+    _notify_mentions(session, actor, [title, body], set(mentioned(session, *old_text)),
+                     title, "question", q.id)
     return True
 
 
@@ -612,6 +616,7 @@ def edit_answer(session: Session, *, actor: Actor, answer_id: int, body: str) ->
         return False
     _keep_original(session, "answer", a, None)
     before = {"length": len(a.body)}
+    old_body = a.body
     now = utcnow()
     session.add(PostRevision(entity_type="answer", entity_id=a.id, editor_id=actor.id,
                              body=body, created_at=now))
@@ -621,6 +626,8 @@ def edit_answer(session: Session, *, actor: Actor, answer_id: int, body: str) ->
     session.flush()
     audit.record(session, actor=actor, action="answer.edited", entity_type="answer",
                  entity_id=a.id, before=before, after={"length": len(body)})
+    _notify_mentions(session, actor, [body], set(mentioned(session, old_body)), q.title,
+                     "answer", a.id)
     return True
 
 

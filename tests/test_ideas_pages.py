@@ -98,6 +98,38 @@ def test_deep_link_opens_one_suggestion_with_timeline_and_comments(db, people):
     assert "We do this in Shanghai already." in texts(at)
 
 
+def test_members_flag_a_suggestion_and_its_comments_but_not_their_own(db, people):
+    from db import moderation
+    from db import suggestions as sg
+    from db.models import Comment
+
+    sid = submit(db, people["learner"])
+    with db.write() as s:
+        mine = sg.comment(s, actor=people["trainer"], suggestion_id=sid, body="Tomas's note")
+        theirs = sg.comment(s, actor=people["learner"], suggestion_id=sid, body="Lena's note")
+    author = page(db, "suggestions", "lena", s=sid)  # no flag on her own suggestion or comment
+    keys = [b.key for b in author.button]
+    assert f"flag-suggestion-{sid}" not in keys and f"flag-comment-{theirs}" not in keys
+    assert f"flag-comment-{mine}" in keys
+    at = page(db, "suggestions", "tomas", s=sid)
+    assert f"flag-comment-{mine}" not in [b.key for b in at.button]
+    at.button(key=f"flag-suggestion-{sid}").click().run()
+    assert "After 3 flags it is hidden" in "\n".join(m.value for m in at.markdown)
+    at.button(key="flag-send").click().run()  # no reason picked: nothing is stored
+    assert "Pick the reason that fits best." in [e.value for e in at.error]
+    at.radio(key="flag-reason").set_value(moderation.REASONS[1])
+    at.button(key="flag-send").click().run()
+    assert not at.exception
+    at.button(key=f"flag-comment-{theirs}").click().run()
+    at.radio(key="flag-reason").set_value(moderation.REASONS[0])
+    at.button(key="flag-send").click().run()
+    assert not at.exception
+    with db.read() as s:
+        assert s.get(Suggestion, sid).flag_count == 1
+        assert s.get(Comment, theirs).flag_count == 1
+        assert s.get(Comment, mine).flag_count == 0
+
+
 @pytest.mark.parametrize("value", ["999", "abc"])
 def test_a_link_to_no_suggestion_says_so(db, people, value):
     at = page(db, "suggestions", "lena", s=value)

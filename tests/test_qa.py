@@ -21,6 +21,8 @@ from db.models import (
     Notification,
     PointEvent,
     Question,
+    Site,
+    User,
     Vote,
     utcnow,
 )
@@ -336,6 +338,26 @@ def test_comment_with_mention_notifies_author_and_mentioned(db, people):
         assert [c.body[:7] for c in detail.comments[("answer", aid)]] == ["Thanks!"]
 
 
+def test_an_edit_that_names_someone_new_tells_only_them(db, people):
+    lena, tomas, lars, mei = (people[k] for k in ("learner", "trainer", "leader", "trainer2"))
+    qid = ask(db, lena)
+    aid = answer(db, tomas, qid)
+    with db.write() as s:
+        qa.edit_answer(s, actor=tomas, answer_id=aid, body="Ask @lars about the Basel filings.")
+    with db.write() as s:  # Lars was named already; Mei is new
+        qa.edit_answer(s, actor=tomas, answer_id=aid,
+                       body="Ask @lars about the Basel filings, or @mei for Shanghai.")
+    with db.write() as s:
+        qa.edit_question(s, actor=lena, question_id=qid,
+                         title="How do I file a Type IB variation with EMA?",
+                         body=BODY + " cc @mei @tomas", tags=["variations"])
+    with db.read() as s:
+        assert kinds(s, lars) == ["mention"]
+        assert kinds(s, mei) == ["mention", "mention"]  # once by the answer, once by the question
+        assert kinds(s, tomas).count("mention") == 1  # named by Lena, never by himself
+        assert [n.target for n in qa.notifications(s, actor=mei)] == [("question", qid)] * 2
+
+
 def test_edit_keeps_history_and_only_author_or_moderator_edits(db, people):
     lena = people["learner"]
     qid = ask(db, lena)
@@ -511,6 +533,20 @@ def test_experts_ranked_by_accepted_answers_then_votes_per_tag(db, people):
         assert experts.find(s, actor=lena, tag="variations", function="Quality") == []
         suggested = experts.for_question(s, actor=lars, question_id=q3)
         assert [e.username for e in suggested] == ["mei"]  # tomas already answered
+    with db.write() as s:  # the new hire in Shanghai looks for the person in Basel
+        basel = Site(name="Basel", region="Europe", country="Switzerland")
+        shanghai = Site(name="Shanghai", region="Asia-Pacific", country="China")
+        s.add_all([basel, shanghai])
+        s.flush()
+        s.get(User, tomas.id).site_id, s.get(User, tomas.id).function = basel.id, "Regulatory"
+        s.get(User, mei.id).site_id, s.get(User, mei.id).function = shanghai.id, "Quality"
+    with db.read() as s:
+        by = {(site, fn): [e.username for e in experts.find(s, actor=lena, tag="variations",
+                                                            site=site, function=fn)]
+              for site in (None, "Basel", "Shanghai") for fn in (None, "Regulatory", "Quality")}
+    assert by[("Basel", None)] == ["tomas"] and by[("Shanghai", None)] == ["mei"]
+    assert by[(None, "Quality")] == ["mei"] and by[(None, "Regulatory")] == ["tomas"]
+    assert by[("Basel", "Quality")] == [] and by[(None, None)] == ["tomas", "mei"]
 
 
 def test_tag_counts_follow_retagging_and_keep_unused_tags_at_zero(db, people):
