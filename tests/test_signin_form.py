@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
+from components import config
 from db import users
 from db.models import AuthSession
 from db.stats import count_statements
@@ -140,6 +141,8 @@ def test_account_counts_live_sessions_and_ends_the_others(db, people):
 
 def test_missing_cookie_key_refuses_to_start(db, monkeypatch):
     monkeypatch.delenv("AUTH_COOKIE_KEY")
+    # Nor in .streamlit/secrets.toml, which `make run` writes into this very checkout.
+    monkeypatch.setattr(config, "_secret", lambda section, key: None)
     at = fresh()
     assert "will not start" in at.error[0].value
     assert not at.text_input
@@ -152,6 +155,7 @@ def test_weak_cookie_key_refuses_to_start(db, monkeypatch):
 
 def test_demo_mode_runs_without_a_key(db, monkeypatch):
     monkeypatch.delenv("AUTH_COOKIE_KEY")
+    monkeypatch.setattr(config, "_secret", lambda section, key: None)
     monkeypatch.setenv("APP_DEMO", "1")
     at = fresh()
     assert not at.error and at.text_input
