@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 import bcrypt
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from db import audit
@@ -192,9 +192,10 @@ def _revoke_all(session: Session, user_id: int) -> None:
 
 
 def list_users(session: Session, *, actor: Actor, search: str = "", role: str | None = None,
-               site: str | None = None, active: bool | None = None, after_name: str | None = None,
-               limit: int = 50) -> list[UserRow]:
-    """A page of people sorted by name (keyset on name, username); admins only."""
+               site: str | None = None, active: bool | None = None,
+               after: tuple[str, str] | None = None, limit: int = 50) -> list[UserRow]:
+    """A page of people sorted by name, then username (keyset: `after` is the (name,
+    username) of the last row shown; names repeat, usernames do not); admins only."""
     require(actor, "admin")
     q = select(User, Site.name).outerjoin(Site, Site.id == User.site_id)
     search = search_term(search)
@@ -208,8 +209,9 @@ def list_users(session: Session, *, actor: Actor, search: str = "", role: str | 
         q = q.where(Site.name == site)
     if active is not None:
         q = q.where(User.is_active.is_(active))
-    if after_name:
-        q = q.where(User.name > after_name)
+    if after:
+        name, username = after
+        q = q.where(or_(User.name > name, and_(User.name == name, User.username > username)))
     rows = session.execute(q.order_by(User.name, User.username).limit(limit)).all()
     ids = [u.id for u, _ in rows]
     roles: dict[int, list[str]] = {i: [] for i in ids}

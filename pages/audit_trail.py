@@ -54,15 +54,18 @@ if bar.button("Older", disabled=len(rows) < 50, key="a-next"):
     st.rerun()
 
 if bar.button("Prepare CSV export", key="a-export", icon=":material/download:"):
-    bar = st.progress(0.0, text="Writing CSV ...")
+    progress = st.progress(0.0, text="Writing CSV ...")
     with db.read() as s:
-        st.session_state["a-csv"] = to_csv(
-            audit.export_rows(s, actor=actor, filters=filters),
-            on_progress=lambda n: bar.progress(min(n / max(total, 1), 1.0),
-                                               text=f"{n:,} of {total:,} records"))
-    bar.empty()
-if "a-csv" in st.session_state:
-    bar.download_button("Download CSV", st.session_state["a-csv"], file_name="audit-trail.csv",
+        data = to_csv(audit.export_rows(s, actor=actor, filters=filters),
+                      on_progress=lambda n: progress.progress(
+                          min(n / max(total, 1), 1.0), text=f"{n:,} of {total:,} records"))
+    progress.empty()
+    st.session_state["a-csv"] = (filters, data)
+# An export is offered only for the filters it was written with: after a change it would
+# hand over other records than the ones on screen.
+prepared = st.session_state.get("a-csv")
+if prepared and prepared[0] == filters:
+    bar.download_button("Download CSV", prepared[1], file_name="audit-trail.csv",
                         mime="text/csv", key="a-download")
 
 if bar.button("Verify the hash chain", key="a-verify", icon=":material/verified:"):

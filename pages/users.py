@@ -79,7 +79,7 @@ with people:
     with db.read() as s:
         rows = users.list_users(s, actor=actor, search=search, role=role, site=site_f,
                                 active=None if status is None else status == "active",
-                                after_name=pages[-1], limit=25)
+                                after=pages[-1], limit=25)
     if not rows:
         st.info("Nobody matches these filters. Clear a filter, or add a person in the next tab.")
     else:
@@ -97,7 +97,7 @@ with people:
         st.session_state["u-pages"] = [None]
         st.rerun()
     if bar.button("Next page", disabled=len(rows) < 25, key="u-next"):
-        pages.append(rows[-1].name)
+        pages.append((rows[-1].name, rows[-1].username))
         st.rerun()
 
 selected = st.query_params.get("user")

@@ -7,7 +7,7 @@ from db import audit, users
 from db.actors import SYSTEM
 from db.errors import Conflict, PermissionDenied, ValidationError
 from db.models import User
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, add_person
 
 
 def _count(db) -> int:
@@ -115,12 +115,25 @@ def test_list_users_filters_and_pages(db, people):
     with db.read() as s:
         trainers = users.list_users(s, actor=admin, role="trainer")
         page1 = users.list_users(s, actor=admin, limit=2)
-        page2 = users.list_users(s, actor=admin, after_name=page1[-1].name, limit=2)
+        page2 = users.list_users(s, actor=admin, after=(page1[-1].name, page1[-1].username),
+                                 limit=2)
         found = users.list_users(s, actor=admin, search="CHEN")
     assert [u.username for u in trainers] == ["mei", "tomas"]
     assert [u.name for u in page1 + page2] == ["Ada Okafor", "Lars Andersson", "Lena Fischer",
                                               "Mei Chen"]
     assert [u.username for u in found] == ["mei"]
+
+
+def test_paging_reaches_everyone_who_shares_a_name(db, people):
+    for i in range(7):  # seven colleagues called Chris Moore, as in any large company
+        add_person(db, f"chris.moore{i}", "learner", name="Chris Moore")
+    seen, after = [], None
+    with db.read() as s:
+        while page := users.list_users(s, actor=people["admin"], search="moore", after=after,
+                                       limit=3):
+            seen += [u.username for u in page]
+            after = (page[-1].name, page[-1].username)
+    assert seen == [f"chris.moore{i}" for i in range(7)]
 
 
 # --- the page ------------------------------------------------------------------------------
