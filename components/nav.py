@@ -81,6 +81,8 @@ ADMINISTRATION = (
              frozenset({"admin"})),
     PageSpec("pages/audit_trail.py", "Audit trail", ":material/policy:", "Administration",
              frozenset({"admin"})),
+    PageSpec("pages/settings.py", "Settings", ":material/tune:", "Administration",
+             frozenset({"admin"})),
 )
 PAGES: tuple[PageSpec, ...] = (
     WORKSPACE + CONTENT + COMMUNITY + IDEAS + ANALYTICS + ACCOUNT + ADMINISTRATION
