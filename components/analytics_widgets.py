@@ -11,6 +11,7 @@ import pyarrow as pa
 import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
+from components import charts
 from components.csv_export import to_csv
 from components.data import database
 from components.markdown import plain
@@ -190,12 +191,28 @@ def csv_button(df: pd.DataFrame, name: str, label: str = "Download the numbers (
                        icon=":material/download:", wrap=True)  # in a narrow column too
 
 
+LINES_LABEL = "Download the help between them (CSV)"
+
+
+def _lines_csv(nodes: pd.DataFrame, links: pd.DataFrame | None) -> str | None:
+    """A network picture's lines as a leader reads them: who (or which sites) helped each other
+    how often, with people's names; the drawing's coordinates are left out. None if no lines."""
+    if links is None or links.empty:
+        return None
+    out = links.drop(columns=["x", "y", "x2", "y2"], errors="ignore")
+    if "source" in out.columns and "name" in nodes.columns:  # people, known by id
+        names = nodes.set_index("id")["name"]
+        out.insert(1, "source_name", out["source"].map(names))
+        out.insert(3, "target_name", out["target"].map(names))
+    return _csv(out)
+
+
 @st.cache_data(ttl=600, max_entries=300, show_spinner=False)
 def _rendered(name: str, scope: tuple, _df: pd.DataFrame, _build: Callable,
-              _options: dict) -> tuple[dict, str, bool]:
-    """The chart's Vega-Lite spec, its CSV and whether it has anything to draw, made once per
-    chart, filter and data version: building an Altair chart costs 50-200 ms, more than a
-    cached rerun."""
+              _options: dict) -> tuple[dict, str, bool, str | None]:
+    """The chart's Vega-Lite spec, its CSV, whether it has anything to draw and the CSV of a
+    network's lines, made once per chart, filter and data version: building an Altair chart
+    costs 50-200 ms, more than a cached rerun."""
     # Not validated against the Vega-Lite schema here (a third of the time): every chart
     # builder's output is validated in tests/test_charts.py.
     spec = _build(_df, **_options).to_dict(validate=False)
@@ -210,7 +227,7 @@ def _rendered(name: str, scope: tuple, _df: pd.DataFrame, _build: Callable,
     datasets = spec.get("datasets", {})
     drawn = any(datasets.values())
     spec["datasets"] = {name: _arrow_bytes(rows) for name, rows in datasets.items()}
-    return spec, _csv(_df), drawn
+    return spec, _csv(_df), drawn, _lines_csv(_df, _options.get("links"))
 
 
 def _arrow_bytes(rows: object) -> object:
@@ -234,7 +251,8 @@ def show_chart(build: Callable[..., object], df: pd.DataFrame, *, name: str,
                caption: str | None = None,
                empty: str = "Nothing to show for this period and these sites.",
                **options) -> None:
-    """A chart built from `df` with `build(df, **options)`, a caption and the CSV of `df`.
+    """A chart built from `df` with `build(df, **options)`, a caption and the CSV of `df`;
+    a network picture (a `links` option) also offers its lines as a CSV of their own.
 
     `name` (also the CSV's file name) must be unique across the analytics pages: with the
     page's filter and data version it is the cache key, so the frame is not hashed each run.
@@ -245,14 +263,25 @@ def show_chart(build: Callable[..., object], df: pd.DataFrame, *, name: str,
     scope = st.session_state.get(_SCOPE)
     if scope is None:  # outside a page's filters (tests): key on the data itself
         scope = (pd.util.hash_pandas_object(df, index=False).sum(),)
-    spec, text, drawn = _rendered(name, tuple(map(str, scope)), df, build, options)
-    if drawn:
-        st.vega_lite_chart(spec=spec, width="stretch")
-        if caption:
-            st.caption(caption)
-    else:  # numbers, but nothing to draw (e.g. no median reached yet): they are in the CSV
-        st.info(empty, icon=":material/info:")
+    links = options.get("links")
+    try:
+        spec, text, drawn, lines = _rendered(name, tuple(map(str, scope)), df, build, options)
+    except charts.TooManyRows:
+        # A service that should have aggregated further: the rest of the page still shows,
+        # and the numbers can still be downloaded.
+        st.warning("Too much data to draw this chart. Choose a shorter period or fewer "
+                   "sites; the numbers are in the CSV.", icon=":material/warning:")
+        text, lines = _csv(df), _lines_csv(df, links)
+    else:
+        if drawn:
+            st.vega_lite_chart(spec=spec, width="stretch")
+            if caption:
+                st.caption(caption)
+        else:  # numbers, but nothing to draw (e.g. no median reached yet): they are in the CSV
+            st.info(empty, icon=":material/info:")
     csv_button(df, name, text=text)
+    if lines is not None:
+        csv_button(links, f"{name}-links", LINES_LABEL, text=lines)
 
 
 def kpis(items: list[tuple[str, str, str | None]]) -> None:

@@ -29,10 +29,15 @@ def rows_sent(chart: alt.TopLevelMixin) -> int:
     return sum(len(v) for v in spec.get("datasets", {}).values())
 
 
+class TooManyRows(ValueError):
+    """A chart was given more than MAX_ROWS rows."""
+
+
 def _guard(*frames: pd.DataFrame) -> None:
     n = sum(len(f) for f in frames)
     if n > MAX_ROWS:
-        raise ValueError(f"A chart may carry at most {MAX_ROWS} rows, not {n}: aggregate first.")
+        raise TooManyRows(f"A chart may carry at most {MAX_ROWS} rows, not {n}: aggregate "
+                          "first.")
 
 
 def _title(text: str, subtitle: str | None = None) -> alt.TitleParams:

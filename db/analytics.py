@@ -1,10 +1,18 @@
-"""Leader analytics: engagement and the who-helps-whom network, aggregated in SQL.
+"""Leader analytics: engagement and the who-helps-whom network.
 
 Every function takes the session first, checks that the actor is a leader or an admin, and
-returns a small DataFrame: GROUP BY runs in the database, pandas only shapes the few rows that
-come back. Breakdowns by site, region or function drop groups of fewer than `MIN_GROUP` people
-(`suppress_small_groups`), so nobody is singled out. Percentiles are nearest-rank: the smallest
-value with at least that share of values at or below it (window functions, on both engines).
+returns a small DataFrame. Most counting is a GROUP BY in the database (over the summary tables
+for activity and help, see the README's Performance section) and pandas only shapes the few
+rows that come back. Some counting is done in numpy instead, where the database sends one
+compact column of integers (`joined_integers`, `integer_rows`) and numpy counts it faster than
+the database could group it or send the rows: `participation` (every person's site, function
+and posts in the range, counted per site and function), `answer_times` (each month's waits,
+whose percentiles SQLite cannot take) and the help network (`_help` adds up the help per pair
+of people from packed `help_periods` rows, which SQL cannot unpack, and the loose days; the
+matrix, the gaps and the network are counted from those pairs). Breakdowns by site, region or
+function drop groups of fewer than `MIN_GROUP` people (`suppress_small_groups`), so nobody is
+singled out. Percentiles are nearest-rank: the smallest value with at least that share of
+values at or below it (window functions on both engines, or numpy on the same rule).
 """
 
 from __future__ import annotations

@@ -71,6 +71,9 @@ REQUIRED = ("product", "application_number", "submission_type", "agency")
 DRUGS_AT_FDA = ("ApplNo", "SubmissionType", "SubmissionNo", "SubmissionStatus",
                 "SubmissionStatusDate")
 MAX_IMPORT_ROWS = 50_000
+# The time-to-approval curves go to one chart, which takes at most this many rows
+# (components.charts.MAX_ROWS).
+CURVE_ROWS = 5000
 AGE_BANDS = ("0-30 days", "31-90 days", "91-180 days", "181-365 days", "over a year")
 # Submission type -> the topic tag questions and courses use for it.
 _TYPE_TAGS = {"IND": ("ind",), "CTA": ("cta", "clinical-trials"), "NDA": ("nda",),
@@ -624,6 +627,13 @@ def _km_quantile(steps: tuple[np.ndarray, ...], q: float) -> int | None:
     return int(times[hit[0]]) if len(hit) else None
 
 
+def _evenly(n: int, keep: int) -> np.ndarray:
+    """Positions of at most `keep` of `n` points, evenly spaced, the first and last always."""
+    if n <= keep:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, max(keep, 2)).round().astype(np.int64))
+
+
 def km_quantile(steps: list[KMStep], q: float) -> int | None:
     """Days by which a share `q` of submissions is approved (S(t) <= 1 - q); None if never."""
     for s in steps:
@@ -689,7 +699,7 @@ def monthly_throughput(session: Session, *, actor: Actor, filters: Filters) -> p
 class TimeToApproval:
     summary: pd.DataFrame  # agency, submission_type, submissions, approved, pending, closed,
     #                        q1_days, median_days, q3_days
-    curves: pd.DataFrame  # agency, days, share_approved, at_risk
+    curves: pd.DataFrame  # agency, days, share_approved, at_risk; CURVE_ROWS at most
     as_of: date
 
 
@@ -723,6 +733,10 @@ def time_to_approval(session: Session, *, actor: Actor, filters: Filters,
         groups[agency, stype] = [rows]
         groups.setdefault((agency, "All types"), []).append(rows)
     summary_rows, curve_rows = [], []
+    # Years of history give each agency a step per distinct approval day, more than a chart
+    # takes: each curve keeps evenly spaced steps of its own share of the rows, every kept
+    # step exact. The quartiles are taken on the whole estimate first.
+    per_curve = CURVE_ROWS // max(1, len({agency for agency, _type in groups}))
     for (agency, stype), parts in groups.items():
         rows = np.concatenate(parts)
         days_, kinds = rows[:, 0], rows[:, 1]
@@ -734,11 +748,13 @@ def time_to_approval(session: Session, *, actor: Actor, filters: Filters,
                              _km_quantile(steps, 0.75)))
         if stype == "All types":
             times, at_risk, events, survival = steps
-            curve_rows.append((agency, 0, 0.0, int(at_risk[0]) if len(at_risk) else 0))
-            curve_rows.extend(zip([agency] * int((events > 0).sum()),
-                                  times[events > 0].tolist(),
-                                  np.round(1 - survival[events > 0], 4).tolist(),
-                                  at_risk[events > 0].tolist(), strict=True))
+            hit = events > 0  # the steps: days on which some were approved
+            at = np.concatenate(([0], times[hit]))
+            share = np.concatenate(([0.0], np.round(1 - survival[hit], 4)))
+            waiting = np.concatenate((at_risk[:1] if len(at_risk) else [0], at_risk[hit]))
+            kept = _evenly(len(at), per_curve)
+            curve_rows.extend(zip([agency] * len(kept), at[kept].tolist(),
+                                  share[kept].tolist(), waiting[kept].tolist(), strict=True))
     summary = pd.DataFrame(summary_rows, columns=[
         "agency", "submission_type", "submissions", "approved", "pending", "closed",
         "q1_days", "median_days", "q3_days"])

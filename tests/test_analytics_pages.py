@@ -43,6 +43,23 @@ def csv_names(at: AppTest) -> list[str]:
 
 
 @pytest.fixture
+def downloads(monkeypatch):
+    """read(at, key): what the download button with that key offers. AppTest keeps the files
+    in memory only while a run lasts; one store for every run keeps them readable after."""
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+    from streamlit.testing.v1 import app_test
+
+    store = MemoryMediaFileStorage("/mock/media")
+    monkeypatch.setattr(app_test, "MemoryMediaFileStorage", lambda _endpoint: store)
+
+    def read(at: AppTest, key: str) -> str:
+        [button] = [b for b in at.get("download_button") if b.proto.id.endswith(f"-{key}")]
+        return store.get_file(button.proto.url.rsplit("/", 1)[-1]).content.decode()
+
+    return read
+
+
+@pytest.fixture
 def org(db, people):
     ids = build_org(db)
     with db.write() as s:
@@ -76,6 +93,44 @@ def test_each_tab_shows_its_charts_with_csv_downloads(db, org, name, tab, shown,
     assert charts_shown(at) == shown
     assert len([b for b in at.get("download_button")
                 if "Download the numbers" in b.proto.label]) >= shown
+
+
+def test_network_pictures_offer_the_help_between_them_as_csv(db, org, monkeypatch, downloads):
+    monkeypatch.setattr(analytics, "MIN_GROUP", 1)
+    at = page(db, "network", query={**MARCH, "network-tab": "Network picture"})
+    at.run()
+    assert not at.exception
+    assert [b.proto.label for b in at.get("download_button")].count(aw.LINES_LABEL) == 2
+    people = downloads(at, "csv-help-network-people-links").splitlines()
+    assert people[0] == "source,source_name,target,target_name,acts"
+    assert len(people) == 1 + 7  # every line of the picture (see test_charts)
+    assert "Person a1" in "\n".join(people)
+    sites = downloads(at, "csv-help-between-sites-links").splitlines()
+    assert sites[0] == "site_a,site_b,acts,a_to_b,b_to_a" and len(sites) > 1
+    # The dots keep their own download.
+    assert downloads(at, "csv-help-network-people").startswith("id,name,site")
+
+
+def test_a_chart_with_too_many_rows_warns_and_keeps_its_csv():
+    def app():
+        import pandas as pd
+        import streamlit as st
+
+        from components import analytics_widgets as aw
+        from components import charts
+
+        n = charts.MAX_ROWS + 1
+        curves = pd.DataFrame({"agency": ["FDA"] * n, "days": range(n),
+                               "share_approved": 0.5, "at_risk": 1})
+        aw.show_chart(charts.approval_curve_chart, curves, name="approval-curves")
+        st.write("The rest of the page")
+
+    at = AppTest.from_function(app, default_timeout=30)
+    at.run()
+    assert not at.exception
+    assert "Too much data to draw this chart" in at.warning[0].value
+    assert charts_shown(at) == 0 and csv_names(at)[0].endswith("-csv-approval-curves")
+    assert at.markdown[-1].value == "The rest of the page"
 
 
 @pytest.mark.parametrize("name", list(PAGES))
@@ -244,6 +299,56 @@ def test_an_unknown_submission_link_says_so(db, org):
     at.run()
     assert not at.exception
     assert any("no submission 999" in w.value for w in at.warning)
+
+
+def _upload(at: AppTest, text: str) -> None:
+    at.file_uploader(key="import-file-0").set_value(
+        ("submissions.csv", text.encode(), "text/csv")).run()
+
+
+def submissions_in(db) -> list[tuple[str, str]]:
+    with db.read() as s:
+        return [tuple(r) for r in s.execute(select(
+            Submission.agency, Submission.application_number).order_by(Submission.agency))]
+
+
+def test_an_import_with_a_bad_row_lists_the_problems_and_stores_nothing(db, people):
+    at = page(db, "submissions", query={"submissions-tab": "Import CSV"})
+    at.run()
+    bad = regulatory.template_csv().replace(",FDA,", ",Ministry,")
+    _upload(at, bad)
+    assert not at.exception
+    assert "1 problem(s) found" in at.error[0].value
+    [problems] = at.dataframe
+    assert problems.value[["Row", "Column"]].values.tolist() == [[2, "agency"]]
+    assert "csv-import-problems" in csv_names(at)[-1]
+    assert not [b for b in at.button if b.key == "import-go"]  # nothing to press
+    assert submissions_in(db) == []
+
+
+def test_a_good_import_shows_its_progress_through_to_the_new_rows(db, people, monkeypatch):
+    shown, real = [], regulatory.import_csv
+
+    def import_csv(*args, on_progress, **kwargs):  # what the progress bar is told
+        def progress(done: int, total: int) -> None:
+            shown.append((done, total))
+            on_progress(done, total)
+        return real(*args, on_progress=progress, **kwargs)
+
+    monkeypatch.setattr(regulatory, "import_csv", import_csv)
+    at = page(db, "submissions", query={"submissions-tab": "Import CSV"})
+    at.run()
+    _upload(at, regulatory.template_csv())
+    assert not at.exception and not at.error
+    assert "2 submission(s) ready to import" in at.success[0].value
+    assert submissions_in(db) == []  # checked, not yet imported
+    at.button(key="import-go").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert shown == [(2, 2)]
+    assert [m.value for m in at.success] == [
+        f"Imported {plain('submissions.csv')}: 2 new, 0 updated, 0 unchanged."]
+    assert submissions_in(db) == [("EMA", "EMEA/H/C/009999"), ("FDA", "BLA 761999")]
+    assert at.file_uploader(key="import-file-1").value is None  # ready for the next file
 
 
 def test_user_text_is_shown_literally(db, people, org):

@@ -147,8 +147,12 @@ def test_every_chart_carries_only_its_small_frame(name):
 def test_more_than_5000_rows_is_refused(name):
     build, df, kwargs = SAMPLES[name]
     big = pd.concat([df] * (charts.MAX_ROWS + 1), ignore_index=True)  # a row survives per copy
-    with pytest.raises(ValueError, match="at most 5000 rows"):
+    with pytest.raises(charts.TooManyRows, match="at most 5000 rows"):
         build(big, **kwargs)
+
+
+def test_approval_curves_are_thinned_to_what_a_chart_takes():
+    assert regulatory.CURVE_ROWS <= charts.MAX_ROWS  # db/ cannot import the chart's limit
 
 
 def test_a_large_catalogue_shows_the_courses_most_worked_on_and_says_so():
@@ -230,9 +234,9 @@ def test_a_chart_reaches_streamlit_as_arrow_bytes_made_once_with_it():
     from components import analytics_widgets as aw
 
     build, df, kwargs = SAMPLES["completion"]
-    spec, text, drawn = aw._rendered("test-completion", ("test",), df, build, kwargs)
+    spec, text, drawn, lines = aw._rendered("test-completion", ("test",), df, build, kwargs)
     [data] = spec["datasets"].values()
-    assert drawn and isinstance(data, bytes)
+    assert drawn and isinstance(data, bytes) and lines is None  # not a network
     [rows] = build(df, **kwargs).to_dict()["datasets"].values()
     assert pa.ipc.open_stream(data).read_all().to_pylist() == rows
     assert text.splitlines()[0].startswith("course,site")

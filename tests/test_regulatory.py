@@ -411,6 +411,42 @@ def test_time_to_approval_uses_today_when_the_range_runs_on(db, people):
     assert tta.curves.iloc[0]["at_risk"] == 1 and len(tta.curves) == 1
 
 
+def test_time_to_approval_thins_long_curves_to_the_chart_limit(db, people, monkeypatch):
+    # Every agency with approvals on 600 distinct days (6,010 steps in all), and some still
+    # pending since mid-curve and since before the last approval.
+    start, rows, observed = date(2024, 1, 1), [], {}
+    for k, agency in enumerate(regulatory.AGENCIES):
+        for d in range(1, 601):
+            submitted = start + timedelta(days=d % 200)
+            rows.append({"agency": agency, "submitted_on": submitted, "outcome": "approved",
+                         "decided_on": submitted + timedelta(days=d + k), "status": "approved"})
+        for submitted in (date(2026, 1, 1), start):
+            rows += [{"agency": agency, "submitted_on": submitted, "status": "submitted"}] * 3
+        observed[agency] = kaplan_meier([(d + k, 1, 0) for d in range(1, 601)] + [
+            ((AS_OF - date(2026, 1, 1)).days, 0, 3), ((AS_OF - start).days, 0, 3)])
+    _submissions(db, rows)
+    leader, since_2024 = people["leader"], Filters(start, AS_OF)
+    with db.read() as s:
+        tta = regulatory.time_to_approval(s, actor=leader, filters=since_2024, on=TODAY)
+        monkeypatch.setattr(regulatory, "CURVE_ROWS", 10**6)
+        whole = regulatory.time_to_approval(s, actor=leader, filters=since_2024, on=TODAY)
+    assert len(whole.curves) == 6010 and len(tta.curves) <= 5000
+    pd.testing.assert_frame_equal(tta.summary, whole.summary)  # from the whole estimate
+    every = tta.summary[tta.summary["submission_type"] == "All types"].set_index("agency")
+    full = set(whole.curves.itertuples(index=False))
+    for agency, curve in tta.curves.groupby("agency"):
+        steps = observed[agency]
+        assert tuple(every.loc[agency, ["q1_days", "median_days", "q3_days"]]) == tuple(
+            km_quantile(steps, q) for q in (0.25, 0.5, 0.75))
+        share = curve["share_approved"].tolist()
+        assert (curve["days"].iloc[0], share[0]) == (0, 0.0)  # S = 1 at the start
+        assert share == sorted(share)  # S never rises
+        assert 0 < steps[-1].survival < 1  # three wait on after the last approval
+        assert share[-1] == round(1 - steps[-1].survival, 4)  # and ends where the estimate does
+        assert curve["days"].iloc[-1] == max(s.time for s in steps if s.events)
+        assert set(curve.itertuples(index=False)) <= full  # kept steps are exact
+
+
 def test_monthly_throughput(db, people, km_data):
     with db.read() as s:
         df = regulatory.monthly_throughput(s, actor=people["leader"], filters=H1)
