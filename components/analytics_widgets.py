@@ -42,6 +42,12 @@ def _sites(version: str) -> list[tuple[int, str, str]]:
         return analytics.sites(s)
 
 
+@st.cache_data(ttl=300, max_entries=4, show_spinner=False)
+def _filter_sites(version: str) -> list[tuple[int, str, str]]:
+    with database().read() as s:
+        return analytics.filter_sites(s)
+
+
 def site_names() -> list[str]:
     # The version page_filters read on this run, if it ran: not one more query per form.
     scope = st.session_state.get(_SCOPE)
@@ -103,7 +109,7 @@ def page_filters(key: str) -> Filters:
     """
     today = _today()
     version = data_version()
-    all_sites = _sites(version)
+    all_sites = _filter_sites(version)
     names = [name for _id, name, _region in all_sites]
     k_period, k_range, k_sites = f"{key}-period", f"{key}-range", f"{key}-sites"
     first = f"{key}-initial"
@@ -134,7 +140,9 @@ def page_filters(key: str) -> Filters:
         # No key: the shown text must follow the period chosen.
         c2.text_input("From - to", f"{start:%Y-%m-%d} - {end:%Y-%m-%d}", disabled=True)
     chosen = c3.multiselect("Sites", names, default=[n for n in names if n in sites0],
-                            key=k_sites, placeholder="All sites")
+                            key=k_sites, placeholder="All sites",
+                            help=f"Sites where fewer than {analytics.MIN_GROUP} people work "
+                                 "are not offered, so no one is singled out.")
     st.query_params["from"], st.query_params["to"] = start.isoformat(), end.isoformat()
     if chosen:
         st.query_params["sites"] = ",".join(chosen)

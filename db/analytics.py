@@ -223,6 +223,15 @@ def sites(session: Session) -> list[tuple[int, str, str]]:
         select(Site.id, Site.name, Site.region).order_by(Site.name))]
 
 
+def filter_sites(session: Session) -> list[tuple[int, str, str]]:
+    """(id, name, region) of the sites a page may be narrowed to: those where at least
+    MIN_GROUP active people work, so a filter never describes a handful of named people."""
+    big = (select(User.site_id).where(User.is_active.is_(True), User.site_id.is_not(None))
+           .group_by(User.site_id).having(func.count(User.id) >= MIN_GROUP))
+    return [tuple(r) for r in session.execute(
+        select(Site.id, Site.name, Site.region).where(Site.id.in_(big)).order_by(Site.name))]
+
+
 def data_state(session: Session) -> tuple[str, bool]:
     """(version, behind): the version changes whenever anything analytics count changes, and
     caches are keyed on it; behind says activity events wait to be summarised

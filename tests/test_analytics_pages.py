@@ -175,15 +175,21 @@ def test_the_address_sets_the_period_and_sites(db, org):
     at.run()
     assert at.selectbox(key="engagement-period").value == "Custom range"
     assert metric(at, "People active") == "4"  # a1, a2, a3, b2 in March
-    at.multiselect(key="engagement-sites").set_value(["Beta"]).run()
+    # Beta (3 people) and Gamma (1) are not offered: a filter to them would single people out.
+    assert at.multiselect(key="engagement-sites").options == ["Alpha"]
+    at.multiselect(key="engagement-sites").set_value(["Alpha"]).run()
     assert not at.exception
-    assert metric(at, "People active") == "1"  # b2
-    assert at.query_params["sites"] == "Beta"
+    assert metric(at, "People active") == "3"  # a1, a2, a3
+    assert at.query_params["sites"] == "Alpha"
     at.date_input(key="engagement-range").set_value(
         (utcnow().date().replace(year=2026, month=4, day=1),
          utcnow().date().replace(year=2026, month=4, day=30))).run()
-    assert metric(at, "People active") == "1"  # b1 in April
+    assert metric(at, "People active") == "0"  # only b1 (Beta) and g1 (Gamma) in April
     assert (at.query_params["from"], at.query_params["to"]) == ("2026-04-01", "2026-04-30")
+    at = page(db, "engagement", query={**MARCH, "sites": "Beta"})  # a link cannot force it
+    at.run()
+    assert at.multiselect(key="engagement-sites").value == []
+    assert metric(at, "People active") == "4"
 
 
 def test_changing_the_period_moves_every_chart(db, org):
