@@ -367,10 +367,11 @@ def help_matrix_chart(df: pd.DataFrame, *, by: str = "site") -> alt.LayerChart:
         tooltip=[alt.Tooltip("helper_group:N", title=f"Helpers' {noun}"),
                  alt.Tooltip("helped_group:N", title=f"Helped {noun}"),
                  alt.Tooltip("acts:Q", title="Acts of help"),
-                 alt.Tooltip("people:Q", title="Distinct helpers")],
+                 alt.Tooltip("people:Q", title="Distinct helpers"),
+                 alt.Tooltip("people_helped:Q", title="Distinct people helped")],
         title=_title(f"Who helps whom, {noun} by {noun}",
                      f"Rows: the helpers' {noun}. Columns: the {noun} of the people they "
-                     "helped. Cells with under 5 helpers hidden"))
+                     "helped. Cells with under 5 helpers or 5 people helped hidden"))
 
 
 def network_chart(nodes: pd.DataFrame, links: pd.DataFrame,

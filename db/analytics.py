@@ -888,23 +888,29 @@ def _group_cells(pairs: pd.DataFrame, col: str) -> tuple[pd.Index, np.ndarray, n
 def help_matrix(session: Session, *, actor: Actor, filters: Filters,
                 by: str = "site") -> pd.DataFrame:
     """Acts of help from one site (or function) to another: helper group, helped group, acts,
-    distinct helpers. Cells with fewer than five distinct helpers are left out."""
+    distinct helpers (people) and distinct people helped. Cells with fewer than five distinct
+    people on either side are left out: either side could be singled out."""
     check_access(actor)
     col = "site" if by == "site" else "function"
     pairs, _people = _help(session, filters)
     names, known, cell = _group_cells(pairs, col)
     g = len(names)
     acts = np.bincount(cell, weights=pairs["acts"].to_numpy()[known], minlength=g * g)
-    helper = pairs["helper"].to_numpy()[known]
-    width = int(helper.max(initial=0)) + 1
-    distinct = np.unique(cell * width + helper) // width  # one entry per cell and helper
-    people = np.bincount(distinct, minlength=g * g)
+
+    def distinct(ids: np.ndarray) -> np.ndarray:
+        """Distinct people per cell: one entry per cell and person, counted."""
+        width = int(ids.max(initial=0)) + 1
+        return np.bincount(np.unique(cell * width + ids) // width, minlength=g * g)
+
+    people = distinct(pairs["helper"].to_numpy()[known])
+    helped = distinct(pairs["helped"].to_numpy()[known])
     cells = np.flatnonzero(people)  # in helper group, then helped group order
     df = pd.DataFrame({
         "helper_group": np.asarray(names[cells // g], dtype=object),
         "helped_group": np.asarray(names[cells % g], dtype=object),
-        "acts": acts[cells].astype(int), "people": people[cells].astype(int)})
-    return suppress_small_groups(df)
+        "acts": acts[cells].astype(int), "people": people[cells].astype(int),
+        "people_helped": helped[cells].astype(int)})
+    return suppress_small_groups(suppress_small_groups(df), people="people_helped")
 
 
 def never_exchanging(session: Session, *, actor: Actor, filters: Filters,

@@ -462,9 +462,10 @@ def test_top_contributors(db, people, org):
 
 def test_help_matrix_by_site(db, people, org, no_suppression):
     df = call(db, analytics.help_matrix, people["leader"], by="site")
-    got = {(h, r): (a, n) for h, r, a, n in df.itertuples(index=False)}
-    assert got == {("Alpha", "Alpha"): (8, 3), ("Alpha", "Beta"): (2, 2),
-                   ("Beta", "Alpha"): (3, 2), ("Gamma", "Alpha"): (1, 1)}
+    got = {(h, r): (a, n, m) for h, r, a, n, m in df.itertuples(index=False)}
+    # (acts, helpers, people helped): Alpha->Beta is a1 and a2 helping t alone.
+    assert got == {("Alpha", "Alpha"): (8, 3, 2), ("Alpha", "Beta"): (2, 2, 1),
+                   ("Beta", "Alpha"): (3, 2, 2), ("Gamma", "Alpha"): (1, 1, 1)}
 
 
 def test_help_pairs_are_the_same_when_too_large_to_pack(db, people, org, monkeypatch):
@@ -485,9 +486,18 @@ def test_help_matrix_hides_cells_with_few_helpers(db, people, org):
     assert call(db, analytics.help_matrix, people["leader"], by="site").empty
 
 
+def test_help_matrix_hides_a_cell_that_helped_only_a_few(db, people, org, monkeypatch):
+    """Alpha -> Beta has two helpers but one person helped (t): at a group size of 2 the
+    helpers may show, the one person helped may not."""
+    monkeypatch.setattr(analytics, "MIN_GROUP", 2)
+    df = call(db, analytics.help_matrix, people["leader"], by="site")
+    assert set(zip(df["helper_group"], df["helped_group"], strict=True)) == {
+        ("Alpha", "Alpha"), ("Beta", "Alpha")}
+
+
 def test_help_matrix_by_function(db, people, org, no_suppression):
     df = call(db, analytics.help_matrix, people["leader"], by="function")
-    got = {(h, r): a for h, r, a, _n in df.itertuples(index=False)}
+    got = {(h, r): a for h, r, a, _n, _m in df.itertuples(index=False)}
     assert got == {("Quality", "Quality"): 12, ("R&D", "Quality"): 1,
                    ("Supply Chain", "Quality"): 1}
 
@@ -497,7 +507,7 @@ def test_help_matrix_site_filter_keeps_help_to_and_from_the_site(db, people, org
     gamma = Filters(MARCH.start, MARCH.end, (org["Gamma"],))
     df = call(db, analytics.help_matrix, people["leader"], gamma, by="site")
     assert df.to_dict("records") == [{"helper_group": "Gamma", "helped_group": "Alpha",
-                                      "acts": 1, "people": 1}]
+                                      "acts": 1, "people": 1, "people_helped": 1}]
 
 
 def test_never_exchanging(db, people, org):

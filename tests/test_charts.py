@@ -68,7 +68,7 @@ def sample_frames() -> dict[str, tuple]:
             "Accepted answers": [1], "total": [3]}), {}),
         "help_matrix": (charts.help_matrix_chart, pd.DataFrame({
             "helper_group": ["Basel"], "helped_group": ["Tokyo"], "acts": [8],
-            "people": [5]}), {"by": "site"}),
+            "people": [5], "people_helped": [6]}), {"by": "site"}),
         "network": (charts.network_chart, nodes, {"links": links, "sites": ["Basel", "Tokyo"]}),
         "site_network": (charts.site_network_chart, site_nodes, {"links": site_links}),
         "bridges": (charts.bridges_chart, nodes.drop(columns=["id", "x", "y"]), {}),
