@@ -91,35 +91,59 @@ def browser(chromium_path):
         b.close()
 
 
+def watch(target, who: str = "") -> list[str]:
+    """Collect, from a page or a whole browser context, what must never happen in a journey:
+    console errors, page errors, error responses, dialogs and requests to outside addresses.
+
+    Returns the list they go into: the test asserts it is empty once the journey is over.
+    A context is watched as a whole (every page opened in it); watch a page or its context,
+    not both, or a dialog would be dismissed twice.
+    """
+    from playwright.sync_api import BrowserContext
+
+    problems: list[str] = []
+    prefix = f"{who}: " if who else ""
+
+    def note(text: str) -> None:
+        problems.append(prefix + text)
+
+    def on_console(m):
+        # A failed resource is judged by the response listener below, which sees its URL.
+        if m.type == "error" and not m.text.startswith("Failed to load resource"):
+            note(f"console {m.type}: {m.text}")
+
+    def on_response(r):
+        if r.status >= 400 and not r.url.endswith(BENIGN_404):
+            note(f"HTTP {r.status}: {r.url}")
+
+    def on_request(r):
+        if not r.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
+            note(f"request to an outside address: {r.url}")
+
+    def on_dialog(d):
+        note(f"dialog: {d.message}")
+        d.dismiss()
+
+    target.on("console", on_console)
+    target.on("response", on_response)
+    target.on("request", on_request)
+    target.on("dialog", on_dialog)
+    if isinstance(target, BrowserContext):
+        target.on("weberror", lambda e: note(f"page error: {e.error}"))
+    else:
+        target.on("pageerror", lambda e: note(f"page error: {e}"))
+    return problems
+
+
 @pytest.fixture
 def page(browser, request):
     """A fresh browser context per test; console errors and page errors fail the test."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     pg = context.new_page()
-    problems: list[str] = []
-
-    def on_console(m):
-        # A failed resource is judged by the response listener below, which sees its URL.
-        if m.type == "error" and not m.text.startswith("Failed to load resource"):
-            problems.append(f"console {m.type}: {m.text}")
-
-    def on_response(r):
-        if r.status >= 400 and not r.url.endswith(BENIGN_404):
-            problems.append(f"HTTP {r.status}: {r.url}")
-
-    def on_request(r):
-        if not r.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
-            problems.append(f"request to an outside address: {r.url}")
-
-    pg.on("console", on_console)
-    pg.on("response", on_response)
-    pg.on("request", on_request)
-    pg.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    pg.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
-    pg.problems = problems
+    pg.problems = watch(pg)
     yield pg
     context.close()
-    assert not problems, problems
+    assert not pg.problems, pg.problems
 
 
 def idle(page, timeout: float = 60000) -> None:

@@ -5,7 +5,7 @@ ends their session on the next click."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import idle, shot
+from tests.e2e.conftest import idle, shot, watch
 from tests.e2e.test_signin_journeys import sign_in
 
 pytestmark = pytest.mark.browser
@@ -29,6 +29,7 @@ def test_admin_adds_promotes_and_deactivates_a_person(page, server, browser):
 
     # The new person signs in, in their own browser.
     context = browser.new_context(viewport={"width": 1400, "height": 900})
+    problems = watch(context, "noor")  # as closely as the admin's browser (conftest.page)
     noor = context.new_page()
     sign_in(noor, server, "noor.haddad", FIRST_PASSWORD)
     expect(noor.get_by_role("heading", name="Welcome, Noor")).to_be_visible(timeout=WAIT)
@@ -59,3 +60,4 @@ def test_admin_adds_promotes_and_deactivates_a_person(page, server, browser):
     noor.get_by_test_id("stSidebarNav").get_by_role("link", name="Home", exact=True).click()
     expect(noor.get_by_role("button", name="Sign in")).to_be_visible(timeout=WAIT)
     context.close()
+    assert not problems, problems

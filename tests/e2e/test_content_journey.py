@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from db.models import Course, CourseOwner, Lesson, Proposal, User
 from db.session import Database
-from tests.e2e.conftest import idle, shot
+from tests.e2e.conftest import idle, shot, watch
 from tests.e2e.test_signin_journeys import cut_labels, sign_in
 
 pytestmark = pytest.mark.browser
@@ -45,13 +45,15 @@ def _as(page, server, username: str) -> None:
     idle(page, WAIT)
 
 
-def _person(browser, server, username: str, errors: list[str]):
-    """Another person in their own browser: their own cookies and Streamlit session."""
+def _person(browser, server, username: str):
+    """Another person in their own browser: their own cookies and Streamlit session, watched
+    as the first person's is (see conftest.watch); returns the context, its page and the
+    problems seen in it."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
+    problems = watch(context, username)
     other = context.new_page()
-    other.on("pageerror", lambda e: errors.append(f"{username}: {e}"))
     _as(other, server, username)
-    return context, other
+    return context, other, problems
 
 
 def _shot(page, name: str) -> None:
@@ -100,8 +102,7 @@ def test_learner_proposes_trainer_accepts_another_signs_learner_reads(page, serv
 
     # Tomas sees it in his inbox, compares it side by side and accepts it, then sends it
     # for review.
-    errors: list[str] = []
-    context, tomas = _person(browser, server, "tomas", errors)
+    context, tomas, problems = _person(browser, server, "tomas")
     tomas.get_by_test_id("stSidebarNav").get_by_role("link", name="Trainer inbox").click()
     expect(tomas.get_by_role("heading", name="Trainer inbox")).to_be_visible(timeout=WAIT)
     expect(tomas.get_by_text("Proposals waiting").first).to_be_visible(timeout=WAIT)
@@ -125,9 +126,10 @@ def test_learner_proposes_trainer_accepts_another_signs_learner_reads(page, serv
     idle(tomas, WAIT)
     _tab(tomas, "Review", "another trainer must sign it")
     context.close()
+    assert not problems, problems
 
     # Mei, who wrote none of it, signs it with her password: it is published.
-    context, mei = _person(browser, server, "mei", errors)
+    context, mei, problems = _person(browser, server, "mei")
     _open(mei, server, lesson_id, "Review")
     expect(mei.get_by_text("Electronic signature")).to_be_visible(timeout=WAIT)
     mei.get_by_label("Re-enter your password").fill("welcome-2026")
@@ -135,7 +137,7 @@ def test_learner_proposes_trainer_accepts_another_signs_learner_reads(page, serv
     mei.get_by_role("button", name="Sign", exact=True).click()
     expect(mei.get_by_text(re.compile(r"Approved by Mei Chen on"))).to_be_visible(timeout=WAIT)
     context.close()
-    assert not errors, errors
+    assert not problems, problems
 
     # Lena reads the published lesson with her text and Mei's signature.
     _open(page, server, lesson_id)

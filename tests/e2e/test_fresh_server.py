@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from components.nav import PAGES
-from tests.e2e.conftest import ROOT, _free_port, _wait_healthy, idle, shot
+from tests.e2e.conftest import ROOT, _free_port, _wait_healthy, idle, shot, watch
 
 pytestmark = pytest.mark.browser
 
@@ -39,13 +39,8 @@ def fresh_server(seeded_db, chromium_path):
 
 def _context(browser, **kwargs):
     context = browser.new_context(viewport={"width": 1400, "height": 900}, **kwargs)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error"
-            and not m.text.startswith("Failed to load resource") else None)
-    page.on("dialog", lambda d: (errors.append(f"dialog: {d.message}"), d.dismiss()))
-    return context, page, errors
+    errors = watch(context)
+    return context, context.new_page(), errors
 
 
 def test_a_page_address_on_a_fresh_server_asks_for_sign_in_first(browser, fresh_server):
@@ -72,6 +67,8 @@ def test_a_page_address_on_a_fresh_server_asks_for_sign_in_first(browser, fresh_
 
 def _try(page, server: str, username: str, password: str) -> None:
     page.goto(server)
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=30000)
+    idle(page)  # a form filled while the first run still draws can lose its input
     page.get_by_label("Username").fill(username)
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
