@@ -25,13 +25,29 @@ def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str, sort_keys=True))
 
 
-def _digest(prev_hash: str, at: datetime, actor_username: str, action: str, entity_type: str,
-            entity_id: str | None, before: Any, after: Any, reason: str | None) -> str:
-    payload = json.dumps(
-        [prev_hash, at.isoformat(timespec="microseconds"), actor_username, action, entity_type,
-         entity_id, before, after, reason],
-        sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-    )
+# Version 1 left out actor_id, so who acted could be changed unnoticed. Version 2 covers every
+# column but the surrogate id (the chain of prev_hash already fixes the order) and the hash itself.
+# Records are never rehashed (the table refuses UPDATE): each keeps the version it was written
+# with, and verify() recomputes it that way. A record moved to another version no longer matches.
+DIGEST_VERSION = 2
+HASHED = ("digest_version", "prev_hash", "at", "actor_id", "actor_username", "action",
+          "entity_type", "entity_id", "before", "after", "reason")
+
+
+def _digest(*, digest_version: int, prev_hash: str, at: datetime, actor_id: int | None,
+            actor_username: str, action: str, entity_type: str, entity_id: str | None,
+            before: Any, after: Any, reason: str | None) -> str | None:
+    """The hash of a record's content under its digest version; None for a version unknown."""
+    stamp = at.isoformat(timespec="microseconds")
+    if digest_version == 1:
+        fields = [prev_hash, stamp, actor_username, action, entity_type, entity_id, before, after,
+                  reason]
+    elif digest_version == 2:
+        fields = [digest_version, prev_hash, stamp, actor_id, actor_username, action, entity_type,
+                  entity_id, before, after, reason]
+    else:
+        return None
+    payload = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -48,14 +64,13 @@ def record(session: Session, *, actor: Actor, action: str, entity_type: str,
            reason: str | None = None) -> str:
     """Append one audit record in the caller's transaction; returns its hash."""
     prev = run(session, _HEAD).scalar_one()  # the head is kept by a trigger on audit_log
-    at = utcnow()
-    before, after = _jsonable(before), _jsonable(after)
-    ent_id = None if entity_id is None else str(entity_id)
-    digest = _digest(prev, at, actor.username, action, entity_type, ent_id, before, after, reason)
-    run(session, _APPEND, {
-        "at": at, "actor_id": actor.id, "actor_username": actor.username, "action": action,
-        "entity_type": entity_type, "entity_id": ent_id, "before": before, "after": after,
-        "reason": reason, "prev_hash": prev, "hash": digest})
+    row = {
+        "digest_version": DIGEST_VERSION, "prev_hash": prev, "at": utcnow(),
+        "actor_id": actor.id, "actor_username": actor.username, "action": action,
+        "entity_type": entity_type, "entity_id": None if entity_id is None else str(entity_id),
+        "before": _jsonable(before), "after": _jsonable(after), "reason": reason}
+    digest = _digest(**row)
+    run(session, _APPEND, {**row, "hash": digest})
     return digest
 
 
@@ -79,8 +94,10 @@ def verify(session: Session, *, batch: int = 5000) -> ChainCheck:
     for rec in _in_order(session, batch):
         if rec.prev_hash != prev:
             return ChainCheck(False, checked, rec.id, "its link to the previous record is broken")
-        expected = _digest(rec.prev_hash, rec.at, rec.actor_username, rec.action,
-                           rec.entity_type, rec.entity_id, rec.before, rec.after, rec.reason)
+        expected = _digest(**{name: getattr(rec, name) for name in HASHED})
+        if expected is None:
+            return ChainCheck(False, checked, rec.id,
+                              f"its digest version {rec.digest_version} is not one this app knows")
         if expected != rec.hash:
             return ChainCheck(False, checked, rec.id, "its content does not match its hash")
         head_met = head_met or (rec.id == head.last_id and rec.hash == head.hash)

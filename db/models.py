@@ -158,7 +158,8 @@ class LoginAttempt(Base):
 
 
 class AuditRecord(Base):
-    """Append-only: database triggers refuse UPDATE and DELETE; `hash` chains to the row before."""
+    """Append-only: database triggers refuse UPDATE and DELETE; `hash` chains to the row before
+    and seals the record's content the way its `digest_version` says (db.audit._digest)."""
 
     __tablename__ = "audit_log"
     __table_args__ = (
@@ -177,6 +178,10 @@ class AuditRecord(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # New records are hashed by version 2 (db.audit.DIGEST_VERSION); records written before
+    # migration 0028 were hashed by version 1 and are marked so by the server default.
+    digest_version: Mapped[int] = mapped_column(SmallInteger, default=2,
+                                                server_default=text("1"))
 
 
 class AuditHead(Base):

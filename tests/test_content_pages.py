@@ -385,7 +385,10 @@ def test_history_tab_shows_a_manifest_that_flags_changed_text(db, people, lesson
     manifest = at.dataframe[1].value
     assert list(manifest["Printed name"]) == ["Mei Chen"]
     assert list(manifest["Matches the text"]) == ["yes"]
-    with db.write() as s:
+    with db.write() as s:  # someone with rights over the database, around the trigger (0028)
+        s.connection().exec_driver_sql(
+            "DROP TRIGGER lesson_revisions_no_rewrite" if db.is_sqlite else
+            "ALTER TABLE lesson_revisions DISABLE TRIGGER lesson_revisions_no_rewrite")
         s.execute(update(LessonRevision).values(body=BODY + " tampered"))
     at = page(db, "lena", lesson=lesson, tab="History")
     assert list(at.dataframe[1].value["Matches the text"]) == ["NO: text changed after signing"]

@@ -65,6 +65,64 @@ def test_audit_log_refuses_update_and_delete(db, statement):
         assert s.execute(text("SELECT count(*), max(reason) FROM audit_log")).one() == (1, None)
 
 
+@pytest.fixture
+def signed_revision(db, people) -> int:
+    """A lesson revision Tomas wrote and Mei approved with her e-signature; its id."""
+    from db import content
+    from db.models import Lesson
+    from db.seed import content_hash
+    from tests.conftest import PASSWORD
+
+    title, body = "Module 1", "## Why this matters\n\nA missing Module 1 document is refused."
+    with db.write() as s:
+        cid = content.create_course(s, actor=people["trainer"], title="eCTD basics",
+                                    summary="Everything a new starter needs about the eCTD.")
+        lid = content.create_lesson(s, actor=people["trainer"], course_id=cid, title=title,
+                                    body=body)
+    with db.write() as s:
+        rid = s.get(Lesson, lid).latest_revision_id
+        content.submit_for_review(s, actor=people["trainer"], lesson_id=lid, revision_id=rid)
+    with db.write() as s:
+        assert content.sign_revision(s, actor=people["trainer2"], revision_id=rid,
+                                     password=PASSWORD, meaning="approved",
+                                     seen_hash=content_hash(title, body)).published
+    return rid
+
+
+def _signed_history(db) -> list:
+    with db.read() as s:
+        return [s.execute(text(f"SELECT * FROM {t} ORDER BY id")).all()
+                for t in ("lesson_revisions", "signatures")]
+
+
+@pytest.mark.parametrize(("statement", "refusal"), [
+    ("UPDATE lesson_revisions SET body = body || ' (and nothing else)'", "only its state"),
+    ("UPDATE lesson_revisions SET title = 'Module 2', state = 'draft'", "only its state"),
+    ("UPDATE lesson_revisions SET author_id = author_id + 1", "only its state"),
+    ("DELETE FROM lesson_revisions", "cannot be removed"),
+    ("TRUNCATE lesson_revisions CASCADE", "cannot be removed"),
+    ("UPDATE signatures SET printed_name = 'Someone Else'", "signatures cannot be changed"),
+    ("DELETE FROM signatures", "signatures cannot be changed or removed"),
+    ("TRUNCATE signatures", "signatures cannot be changed or removed"),
+])
+def test_signed_lesson_history_cannot_be_rewritten(db, signed_revision, statement, refusal):
+    if statement.startswith("TRUNCATE") and db.is_sqlite:
+        pytest.skip("SQLite has no TRUNCATE")
+    history = _signed_history(db)
+    with pytest.raises(DBAPIError, match=refusal), db.write() as s:
+        s.execute(text(statement))
+    assert _signed_history(db) == history
+
+
+def test_a_revision_can_still_move_between_states(db, signed_revision):
+    with db.write() as s:
+        s.execute(text("UPDATE lesson_revisions SET state = 'superseded' WHERE id = :id"),
+                  {"id": signed_revision})
+    with db.read() as s:
+        assert s.scalar(text("SELECT state FROM lesson_revisions WHERE id = :id"),
+                        {"id": signed_revision}) == "superseded"
+
+
 def test_sqlite_connection_settings(tmp_path):
     from db.session import Database
 
