@@ -144,36 +144,39 @@ def _lb_first() -> None:
 
 
 # The boards rank everyone's points in the period: the same for every viewer, so computed once
-# per filter, page and data version (any write that awards or voids points changes it). The
-# short TTL moves "this week" and "this month" on at their boundaries.
+# per filter, page and data version (any write that awards or voids points changes it), and
+# the viewer (`_actor`) is left out of the key. The short TTL moves "this week" and "this
+# month" on at their boundaries.
 @st.cache_data(ttl=60, max_entries=200, show_spinner=False)
 def _board(period: str, site: int | None, function: str | None, after: tuple | None,
-           version: str) -> list[gm.LeaderRow]:
+           version: str, _actor: Actor) -> list[gm.LeaderRow]:
     with database().read() as s:
-        return gm.leaderboard(s, period=period, site_id=site, function=function, after=after,
-                              limit=PAGE)
+        return gm.leaderboard(s, actor=_actor, period=period, site_id=site, function=function,
+                              after=after, limit=PAGE)
 
 
 @st.cache_data(ttl=60, max_entries=2000, show_spinner=False)
 def _standing(user_id: int, period: str, site: int | None, function: str | None,
-              version: str) -> tuple[int | None, int]:
+              version: str, _actor: Actor) -> tuple[int | None, int]:
     with database().read() as s:
-        return gm.standing(s, user_id=user_id, period=period, site_id=site, function=function)
+        return gm.standing(s, actor=_actor, user_id=user_id, period=period, site_id=site,
+                           function=function)
 
 
 @st.cache_data(ttl=60, max_entries=20, show_spinner=False)
-def _teams(period: str, by: str, version: str) -> list[gm.TeamRow]:
+def _teams(period: str, by: str, version: str, _actor: Actor) -> list[gm.TeamRow]:
     with database().read() as s:
-        return gm.team_totals(s, period=period, by=by)
+        return gm.team_totals(s, actor=_actor, period=period, by=by)
 
 
 def people_board(actor: Actor, period: str, site: int | None, function: str | None,
                  version: str | None = None) -> None:
     """`version`: the data version, when the page has read it already on this run."""
+    gm.check_board_access(actor)  # on every call: a cache hit does not reach the service
     pages = st.session_state.setdefault("lb-pages", [None])
     version = version or data_version()
-    rank, pts = _standing(actor.id, period, site, function, version)
-    rows = _board(period, site, function, pages[-1], version)
+    rank, pts = _standing(actor.id, period, site, function, version, actor)
+    rows = _board(period, site, function, pages[-1], version, actor)
     c1, c2, _ = st.columns([1, 1, 2])
     c1.metric("Your place", f"#{rank}" if rank else "-",
               help=None if rank else "Earn points in this period to appear on the board.")
@@ -201,8 +204,9 @@ def people_board(actor: Actor, period: str, site: int | None, function: str | No
         st.rerun()
 
 
-def team_board(period: str, by: str, version: str | None = None) -> None:
-    rows = _teams(period, by, version or data_version())
+def team_board(actor: Actor, period: str, by: str, version: str | None = None) -> None:
+    gm.check_board_access(actor)  # on every call: a cache hit does not reach the service
+    rows = _teams(period, by, version or data_version(), actor)
     if not rows:
         st.info("No sites or functions yet.")
         return

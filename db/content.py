@@ -34,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
-from db import activity, audit, moderation, points, summaries
+from db import activity, audit, gamification, moderation, points, summaries
 from db.actors import Actor, require
 from db.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from db.models import (
@@ -1049,6 +1049,10 @@ def sign_revision(session: Session, *, actor: Actor, revision_id: int, password:
     notify(session, user_ids=writers, kind="lesson_published",
            text=f"“{rev.title}” (version {rev.number}) is approved and published.",
            entity_type="lesson", entity_id=lesson.id, actor_id=actor.id)
+    # Publishing gives no points, so no ledger action checks the co-author badge: check it
+    # here, or it would wait until its owner opened their profile.
+    for writer in sorted(writers):
+        gamification.check_badges(session, user_id=writer, keys=["co_author"], now=now)
     return SignOutcome(True, True, sig.id,
                        f"Signed and published version {rev.number}.")
 
@@ -1245,9 +1249,9 @@ def accept_proposal(session: Session, *, actor: Actor, proposal_id: int,
     proposal.decided_by = actor.id
     proposal.decided_at = utcnow()
     proposal.revision_id = rev.id
-    course_row = session.get(Course, lesson.course_id)
+    # Helping write a mandatory course is rewarded: only completing mandatory training is not.
     points.award(session, user_id=proposal.proposer_id, action="proposal.accepted",
-                 entity_type="lesson", entity_id=lesson.id, mandatory=course_row.is_mandatory)
+                 entity_type="lesson", entity_id=lesson.id)
     notify(session, user_ids=[proposal.proposer_id], kind="proposal_accepted",
            text=f"{actor.name or actor.username} accepted your proposal for “{latest.title}”. "
                 f"It is in version {rev.number}, published once another trainer approves it.",

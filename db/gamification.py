@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from db import audit, notify, overrides, points
 from db.actors import SYSTEM, Actor, require
-from db.errors import NotFound, ValidationError
+from db.errors import NotFound, PermissionDenied, ValidationError
 from db.models import (
     BADGE_TIERS,
     Answer,
@@ -365,10 +365,19 @@ class LeaderRow:
         return (self.points, self.name, self.user_id)
 
 
-def leaderboard(session: Session, *, period: str = "week", site_id: int | None = None,
-                function: str | None = None, after: tuple[int, str, int] | None = None,
-                limit: int = 25, now: datetime | None = None) -> list[LeaderRow]:
+def check_board_access(actor: Actor) -> None:
+    """The boards are for signed-in members (any role)."""
+    if actor.id is None:
+        raise PermissionDenied("Sign in first.")
+    require(actor, "learner", "trainer", "leader", "admin")
+
+
+def leaderboard(session: Session, *, actor: Actor, period: str = "week",
+                site_id: int | None = None, function: str | None = None,
+                after: tuple[int, str, int] | None = None, limit: int = 25,
+                now: datetime | None = None) -> list[LeaderRow]:
     """People by points in the period, most first (ties by name); keyset pages via `after`."""
+    check_board_access(actor)
     t = _totals(period, now, site_id, function)
     q = (select(t.c.rank, t.c.user_id, User.username, User.name, Site.name.label("site"),
                 User.function, t.c.points)
@@ -382,10 +391,11 @@ def leaderboard(session: Session, *, period: str = "week", site_id: int | None =
                       int(r.points)) for r in rows]
 
 
-def standing(session: Session, *, user_id: int, period: str = "week", site_id: int | None = None,
-             function: str | None = None, now: datetime | None = None
-             ) -> tuple[int | None, int]:
+def standing(session: Session, *, actor: Actor, user_id: int, period: str = "week",
+             site_id: int | None = None, function: str | None = None,
+             now: datetime | None = None) -> tuple[int | None, int]:
     """(rank, points) of one person on the same board; rank None without points."""
+    check_board_access(actor)
     t = _totals(period, now, site_id, function)
     row = session.execute(select(t.c.rank, t.c.points).where(t.c.user_id == user_id)).first()
     return (int(row.rank), int(row.points)) if row else (None, 0)
@@ -403,9 +413,10 @@ class TeamRow:
         return self.points / self.people if self.people else 0.0
 
 
-def team_totals(session: Session, *, period: str = "week", by: str = "site",
+def team_totals(session: Session, *, actor: Actor, period: str = "week", by: str = "site",
                 now: datetime | None = None) -> list[TeamRow]:
     """Points per site or per function in the period, with headcounts for a fair comparison."""
+    check_board_access(actor)
     if by not in ("site", "function"):
         raise ValidationError("by", "Compare by site or by function.")
     key = points.period_key(period_start(period, now), period)
@@ -676,7 +687,7 @@ def _ring_points_join():
 
 def suspected_rings(session: Session, *, actor: Actor, days: int | None = None,
                     min_votes: int | None = None, share: float | None = None,
-                    max_size: int = 8, limit: int = 50,
+                    max_size: int = points.RING_MAX_SIZE, limit: int = 50,
                     now: datetime | None = None) -> list[Ring]:
     """Pairs or small groups who mostly upvote each other (admins only)."""
     require(actor, "admin")

@@ -2,14 +2,16 @@
 
 Other areas only call `award` and `revoke`. Two things happen inside `award` so that every area
 gets them without doing anything:
-- fair play: an upvote earns nothing when it comes from a suspected vote ring (see
-  `vote_earns_points`), nor beyond a few upvotes from the same person in 30 days;
+- fair play: an upvote earns nothing when it comes from a suspected vote ring, a pair or a
+  small group voting for each other (see `vote_earns_points`), nor beyond a few upvotes from
+  the same person in 30 days;
 - badges: the rules that depend on the action are checked, and new badges awarded
   (db.gamification.after_action).
 """
 
 from __future__ import annotations
 
+import math
 from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 
@@ -84,6 +86,9 @@ FAIR_PLAY: dict[str, float] = {
     "ring_share": 0.5,  # the part of one's upvotes that goes to the others in the ring
 }
 
+# The most people, voter included, that upvote rules and the ring search treat as a small group.
+RING_MAX_SIZE = 8
+
 # The point_totals period holding everyone's points over all time.
 ALL_TIME = "all"
 
@@ -138,6 +143,7 @@ def _pair_counts():
     return (
         select(n(a_b & (Vote.created_at >= pair_since)
                  & (Vote.id != bindparam("vote_id", type_=Integer))).label("prior"),
+               n(b_a & (Vote.created_at >= pair_since)).label("back"),
                n((Vote.user_id == a) & (Vote.created_at >= ring_since)).label("given_a"),
                n((Vote.user_id == b) & (Vote.created_at >= ring_since)).label("given_b"),
                n(a_b & (Vote.created_at >= ring_since)).label("a_b"),
@@ -147,6 +153,31 @@ def _pair_counts():
 
 
 _PAIR_COUNTS = _pair_counts()
+
+
+def _group_counts():
+    """The upvotes voter a gave in the window, how many of them went to partners (people a
+    gave at least `min_votes` upvotes and got as many back from), and how many partners.
+    Two halves of one union, each read by an index: a's votes (ix_votes_voter_recipient) and
+    the votes a received (ix_votes_recipient_created)."""
+    a, since = bindparam("a", type_=Integer), bindparam("since", type_=DateTime)
+    min_votes = bindparam("min_votes", type_=Integer)
+    gave = select(Vote.recipient_id.label("other"), literal(1).label("out"),
+                  literal(0).label("back")).where(
+        Vote.user_id == a, Vote.value == 1, Vote.created_at >= since)
+    got = select(Vote.user_id, literal(0), literal(1)).where(
+        Vote.recipient_id == a, Vote.value == 1, Vote.created_at >= since)
+    both = union_all(gave, got).subquery()
+    per = (select(func.sum(both.c.out).label("out"), func.sum(both.c.back).label("back"))
+           .group_by(both.c.other).subquery())
+    partner = (per.c.out >= min_votes) & (per.c.back >= min_votes)
+    return select(func.coalesce(func.sum(per.c.out), 0).label("given"),
+                  func.coalesce(func.sum(case((partner, per.c.out), else_=0)), 0)
+                  .label("to_partners"),
+                  func.coalesce(func.sum(case((partner, 1), else_=0)), 0).label("partners"))
+
+
+_GROUP_COUNTS = _group_counts()
 _VOTE = select(Vote.user_id, Vote.recipient_id, Vote.value).where(
     Vote.id == bindparam("vote_id", type_=Integer))
 
@@ -157,9 +188,9 @@ def vote_earns_points(session: Session, *, vote_id: int, now: datetime | None = 
     """Whether an upvote may earn its recipient points.
 
     Not when voter and recipient are in a ring an admin voided, nor when they look like a
-    reciprocal pair, nor once this voter has already given this recipient `pair_limit`
-    upvotes in `pair_days`. A caller that has just written the upvote passes
-    `voter_and_recipient` and saves reading it back.
+    reciprocal pair, nor when they vote within a small group (below), nor once this voter has
+    already given this recipient `pair_limit` upvotes in `pair_days`. A caller that has just
+    written the upvote passes `voter_and_recipient` and saves reading it back.
     """
     if voter_and_recipient is None:
         vote = run(session, _VOTE, {"vote_id": vote_id}).first()
@@ -182,9 +213,30 @@ def vote_earns_points(session: Session, *, vote_id: int, now: datetime | None = 
         "since": min(pair_since, ring_since)}).one()
     if counts.prior >= fp["pair_limit"]:
         return False
-    return not is_reciprocal_pair(a_to_b=counts.a_b, b_to_a=counts.b_a, given_a=counts.given_a,
-                                  given_b=counts.given_b, min_votes=fp["ring_min_votes"],
-                                  share=fp["ring_share"])
+    if is_reciprocal_pair(a_to_b=counts.a_b, b_to_a=counts.b_a, given_a=counts.given_a,
+                          given_b=counts.given_b, min_votes=fp["ring_min_votes"],
+                          share=fp["ring_share"]):
+        return False
+    return not _in_small_group(session, voter=a, since=pair_since, fp=fp,
+                               a_to_b=int(counts.prior) + 1, b_to_a=int(counts.back))
+
+
+def _in_small_group(session: Session, *, voter: int, since: datetime, fp: dict[str, float],
+                    a_to_b: int, b_to_a: int) -> bool:
+    """The small-group rule: in `pair_days`, voter and recipient upvoted each other at least
+    `ring_min_votes` times each way, and at least `ring_share` of the voter's upvotes went to
+    at most RING_MAX_SIZE - 1 people with whom that holds. The pair rule misses a group of
+    four who each spread their votes over the other three; the ring search finds them only
+    after the points are paid."""
+    if a_to_b < fp["ring_min_votes"] or b_to_a < fp["ring_min_votes"]:
+        # Most upvotes stop here, on the pair counts already read: the recipient is no partner.
+        return False
+    row = run(session, _GROUP_COUNTS, {"a": voter, "since": since,
+                                       "min_votes": math.ceil(fp["ring_min_votes"])}).one()
+    # Someone with many partners is part of a lively team, not a small group. (int():
+    # PostgreSQL sums a sum into a Decimal.)
+    return (int(row.partners) < RING_MAX_SIZE
+            and int(row.to_partners) >= fp["ring_share"] * int(row.given))
 
 
 def award(session: Session, *, user_id: int, action: str, entity_type: str | None = None,

@@ -613,6 +613,9 @@ def change_status(session: Session, *, actor: Actor, suggestion_id: int, to_stat
     s.status, s.status_changed_at = to_status, now
     if text:
         s.response = text
+    elif before["status"] == "declined":
+        # A reopened idea is no longer declined: its reason stays on the timeline only.
+        s.response = None
     session.add(SuggestionStatusChange(suggestion_id=s.id, from_status=before["status"],
                                        to_status=to_status, changed_by=actor.id, changed_at=now,
                                        reason=text))

@@ -16,6 +16,6 @@ period, site, function = gw.board_filters()
 version = gw.data_version()  # read once: the three boards are cached on it
 tab_pages("leaderboard", {
     "People": lambda: gw.people_board(actor, period, site, function, version),
-    "Sites": lambda: gw.team_board(period, "site", version),
-    "Functions": lambda: gw.team_board(period, "function", version),
+    "Sites": lambda: gw.team_board(actor, period, "site", version),
+    "Functions": lambda: gw.team_board(actor, period, "function", version),
 })

@@ -24,8 +24,8 @@ except NotFound as e:
     st.stop()
 
 if p.user_id == actor.id and p.pending:
-    # Some badges are earned by things that give no points (a lesson approved, say): award
-    # them now, when their owner looks.
+    # A tier reached without a check running (data loaded in bulk, like the demo, or earned
+    # before badges were checked where they are earned): award it now, when its owner looks.
     with database().write() as s:
         awarded = gm.check_badges(s, user_id=actor.id)
     if awarded:

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from db import (
     analytics,
+    app_settings,
     audit,
     content,
     experts,
@@ -167,6 +168,9 @@ ACTIONS = [
     Action("audit.export_rows", ADMIN, lambda s, a, w: list(
         audit.export_rows(s, actor=a, filters=audit.TrailFilter()))),
     Action("audit.actions", ADMIN, lambda s, a, w: audit.actions(s, actor=a)),
+    Action("app_settings.in_force", ADMIN, lambda s, a, w: app_settings.in_force(s, actor=a)),
+    Action("app_settings.save", ADMIN, lambda s, a, w: app_settings.save(
+        s, actor=a, area="points", values={"answer.posted": 50}, reason="More for answers")),
     # --- open to every signed-in role (but not to no role at all, below) ---
     Action("qa.ask", EVERYONE, lambda s, a, w: qa.ask(
         s, actor=a, title="Where is the Module 1 checklist kept?",
@@ -179,6 +183,12 @@ ACTIONS = [
     Action("moderation.flag", EVERYONE, lambda s, a, w: moderation.flag(
         s, actor=a, entity_type="question", entity_id=w["question"],
         reason=moderation.REASONS[0])),
+    Action("gamification.leaderboard", EVERYONE,
+           lambda s, a, w: gamification.leaderboard(s, actor=a, period="all")),
+    Action("gamification.standing", EVERYONE, lambda s, a, w: gamification.standing(
+        s, actor=a, user_id=w["ids"]["learner"], period="all")),
+    Action("gamification.team_totals", EVERYONE,
+           lambda s, a, w: gamification.team_totals(s, actor=a, period="all", by="function")),
 ]
 BY_NAME = {a.name: a for a in ACTIONS}
 
@@ -273,7 +283,7 @@ def _role_checked_functions() -> set[str]:
 # Readers and personal actions open to every signed-in role: their denied case (no role) is
 # covered in each area's tests; the table above lists the ones that change or reveal most.
 OPEN_TO_EVERYONE = {
-    "analytics.check_access", "regulatory.check_access",
+    "analytics.check_access", "regulatory.check_access", "gamification.check_board_access",
     # Readers that show trainers and moderators more (drafts, hidden items) than learners:
     # what each role sees is tested in tests/test_content.py and tests/test_suggestions.py.
     "content.history", "content.lesson_view", "content.lessons", "content.proposals",

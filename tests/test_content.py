@@ -362,8 +362,12 @@ def test_signature_no_longer_matches_when_the_text_is_changed(db, people, lesson
     with db.read() as s:
         [sig] = content.signatures(s, actor=people["learner"], lesson_id=lesson)
     assert sig.matches and sig.printed_name == "Mei Chen"
-    # Someone changes the signed text behind the application's back.
+    # Someone with rights over the database changes the signed text behind the application's
+    # back: around the trigger that refuses it (migration 0028).
     with db.write() as s:
+        s.connection().exec_driver_sql(
+            "DROP TRIGGER lesson_revisions_no_rewrite" if db.is_sqlite else
+            "ALTER TABLE lesson_revisions DISABLE TRIGGER lesson_revisions_no_rewrite")
         s.execute(update(LessonRevision).where(LessonRevision.lesson_id == lesson)
                   .values(body=BODY.replace("refused", "accepted")))
     with db.read() as s:
@@ -1219,3 +1223,46 @@ def test_progress_rows_are_one_per_person_and_lesson(db, people, lesson):
         content.mark_complete(s, actor=people["learner"], lesson_id=lesson)
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(LessonProgress)) == 1
+
+
+def test_an_accepted_proposal_on_a_mandatory_course_earns_its_points(db, people):
+    """Only completing mandatory training is unrewarded, not helping to write it."""
+    cid = new_course(db, people["trainer"], title="GMP refresher", is_mandatory=True)
+    lid = new_lesson(db, people["trainer"], cid)
+    submit(db, people["trainer"], lid)
+    sign(db, people["trainer2"], lid)
+    pid = propose(db, people["learner"], lid,
+                  BODY + "\n\nSwissmedic accepts the EU Module 1 for some procedures.")
+    accept(db, people["trainer"], pid)
+    with db.read() as s:
+        assert points.total(s, user_id=people["learner"].id) == points.POINTS[
+            "proposal.accepted"]
+
+
+def test_the_co_author_badge_comes_when_the_fifth_lesson_is_published(db, people):
+    """Publishing gives no points, yet the badge (and its notice) must not wait for the
+    author to open their profile."""
+    from db import gamification
+    from db.models import BadgeAward
+
+    tomas = people["trainer"]
+    silver = gamification.BY_KEY["co_author"].thresholds[1]
+    cid = new_course(db, tomas)
+
+    def tiers() -> set[str]:
+        with db.read() as s:
+            return set(s.scalars(select(BadgeAward.tier).where(
+                BadgeAward.user_id == tomas.id, BadgeAward.badge == "co_author")))
+
+    for n in range(1, silver + 1):
+        lid = new_lesson(db, tomas, cid, title=f"Module {n}")
+        submit(db, tomas, lid)
+        assert tiers() == (set() if n == 1 else {"bronze"})  # written, not yet published
+        assert sign(db, people["trainer2"], lid).published
+        assert tiers() == ({"bronze", "silver"} if n == silver else {"bronze"})
+    with db.read() as s:
+        notices = s.scalars(select(Notification.text).where(
+            Notification.user_id == tomas.id, Notification.kind == "badge")).all()
+        assert [b.tier for b in gamification.unseen_badges(s, user_id=tomas.id)
+                if b.badge == "co_author"] == ["bronze", "silver"]
+    assert any("silver Co-author" in t for t in notices)

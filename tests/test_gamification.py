@@ -21,6 +21,7 @@ from db.models import (
     Site,
     User,
     Vote,
+    utcnow,
 )
 from tests.test_suggestions import crowd, submit, vote
 
@@ -129,6 +130,60 @@ def test_a_reciprocal_pair_earns_nothing_from_each_other(db, people):
         s.add(v)
         s.flush()
         assert points.vote_earns_points(s, vote_id=v.id, now=NOW)
+
+
+def _upvote_points(db, user_ids) -> int:
+    with db.read() as s:
+        return s.scalar(select(func.coalesce(func.sum(PointEvent.points), 0)).where(
+            PointEvent.user_id.in_(user_ids), PointEvent.action == "vote.received",
+            PointEvent.voided_at.is_(None)))
+
+
+def test_a_small_group_voting_for_each_other_stops_earning_but_others_still_do(db, people):
+    """The small-group rule: once voter and recipient have upvoted each other 3 times each
+    way (ring_min_votes) in 30 days (pair_days), and at least half (ring_share) of the
+    voter's upvotes went to at most 7 such partners, the upvote earns nothing."""
+    with db.write() as s:
+        s.add(Setting(key="moderation", value={"suggestions_per_hour": 20}))
+    ring = crowd(db, 4, prefix="ring")
+    ids = [r.id for r in ring]
+    ideas = {r.id: [submit(db, r, title=f"Idea {k} of {r.username} for the packing line",
+                           description=f"{r.username}, idea {k}: scan the carton labels.")
+                    for k in range(4)] for r in ring}
+    earned = []
+    for k in range(4):  # each round, everyone upvotes one idea of each of the other three
+        before = _upvote_points(db, ids)
+        for voter in ring:
+            for recipient in ring:
+                if recipient is not voter:
+                    vote(db, voter, ideas[recipient.id][k])
+        earned.append(_upvote_points(db, ids) - before)
+    # Rounds 1-2 earn in full (12 upvotes, 2 points each); in round 3 the links reach 3 each
+    # way, and the later voters' upvotes, by then mostly to partners, stop earning; round 4
+    # earns nothing. Without the rule: 96 points, all of them.
+    assert earned == [24, 24, 18, 0]
+
+    # Ordinary voting still earns. Ana upvotes nine colleagues, Ben last: Ben and she have
+    # upvoted each other 3 times each before, but most of her upvotes go to others.
+    team = crowd(db, 10, prefix="colleague")
+    ana, ben, cleo = team[0], team[1], team[2]
+    mine = {c.id: submit(db, c, title=f"Colleague {c.username} on shift handover",
+                         description=f"{c.username}: hand over the shift with a checklist.")
+            for c in team}
+    with db.write() as s:
+        _vote_rows(s, ana.id, ben.id, 3, at=utcnow() - timedelta(days=2), points_too=False)
+        _vote_rows(s, ben.id, ana.id, 3, at=utcnow() - timedelta(days=2), points_too=False)
+    for c in reversed(team[1:]):
+        vote(db, ana, mine[c.id])
+    vote(db, cleo, mine[ana.id])  # two colleagues upvoting each other once
+    with db.read() as s:
+        for c in team:
+            assert s.scalar(select(func.sum(PointEvent.points)).where(
+                PointEvent.user_id == c.id, PointEvent.action == "vote.received")) == 2, \
+                c.username
+    before = _upvote_points(db, ids)
+    vote(db, cleo, ideas[ids[0]][0])  # an outsider upvoting a member of the group
+    assert _upvote_points(db, ids) == before + 2
 
 
 # --- levels -----------------------------------------------------------------------------------
@@ -249,6 +304,7 @@ def _ledger(db, rows):
 
 def test_leaderboard_orders_by_points_then_name_per_period(db, people):
     lena, tomas, mei, lars = (people[k].id for k in ("learner", "trainer", "trainer2", "leader"))
+    viewer = people["learner"]
     monday = datetime(2026, 3, 2, 0, 0)
     _ledger(db, [
         (lena, 10, monday + timedelta(hours=1)),
@@ -260,24 +316,27 @@ def test_leaderboard_orders_by_points_then_name_per_period(db, people):
     with db.read() as s:
         def board(period, **kw):
             return [(r.rank, r.username, r.points) for r in gamification.leaderboard(
-                s, period=period, now=NOW, **kw)]
+                s, actor=viewer, period=period, now=NOW, **kw)]
 
         assert board("week") == [(1, "lena", 10), (1, "tomas", 10), (3, "lars", 5)]
         assert board("month") == [(1, "mei", 30), (2, "lena", 10), (2, "tomas", 10),
                                   (4, "lars", 5)]
         assert board("all")[0] == (1, "lars", 105)
-        assert gamification.standing(s, user_id=lars, period="week", now=NOW) == (3, 5)
-        assert gamification.standing(s, user_id=people["admin"].id, period="week",
-                                     now=NOW) == (None, 0)
-        first = gamification.leaderboard(s, period="month", now=NOW, limit=2)
-        rest = gamification.leaderboard(s, period="month", now=NOW, after=first[-1].cursor)
+        assert gamification.standing(s, actor=viewer, user_id=lars, period="week",
+                                     now=NOW) == (3, 5)
+        assert gamification.standing(s, actor=viewer, user_id=people["admin"].id,
+                                     period="week", now=NOW) == (None, 0)
+        first = gamification.leaderboard(s, actor=viewer, period="month", now=NOW, limit=2)
+        rest = gamification.leaderboard(s, actor=viewer, period="month", now=NOW,
+                                        after=first[-1].cursor)
         assert [r.username for r in first + rest] == ["mei", "lena", "tomas", "lars"]
         with pytest.raises(ValidationError):
-            gamification.leaderboard(s, period="decade")
+            gamification.leaderboard(s, actor=viewer, period="decade")
 
 
 def test_leaderboard_by_site_and_function_leaves_out_voided_points(db, people):
     lena, tomas = people["learner"].id, people["trainer"].id
+    viewer = people["trainer"]
     with db.write() as s:
         basel = Site(name="Basel", region="Europe", country="Switzerland")
         s.add(basel)
@@ -291,12 +350,13 @@ def test_leaderboard_by_site_and_function_leaves_out_voided_points(db, people):
     _ledger(db, [(lena, 4, NOW), (tomas, 7, NOW)])
     with db.read() as s:
         assert [r.username for r in gamification.leaderboard(
-            s, period="week", site_id=basel_id, now=NOW)] == ["lena"]
+            s, actor=viewer, period="week", site_id=basel_id, now=NOW)] == ["lena"]
         assert [(r.username, r.points) for r in gamification.leaderboard(
-            s, period="week", function="Quality", now=NOW)] == [("tomas", 7)]
-        teams = gamification.team_totals(s, period="week", by="site", now=NOW)
+            s, actor=viewer, period="week", function="Quality", now=NOW)] == [("tomas", 7)]
+        teams = gamification.team_totals(s, actor=viewer, period="week", by="site", now=NOW)
         assert [(t.name, t.people, t.points) for t in teams] == [("Basel", 1, 4)]
-        functions = gamification.team_totals(s, period="all", by="function", now=NOW)
+        functions = gamification.team_totals(s, actor=viewer, period="all", by="function",
+                                             now=NOW)
         assert [(t.name, t.points) for t in functions] == [("Quality", 7),
                                                            ("Regulatory Affairs", 4)]
 
@@ -379,7 +439,8 @@ def test_boards_read_the_week_and_month_a_point_was_earned_in(db, people):
     _ledger(db, [(lena, 3, sunday_night), (lena, 5, EDGE)])  # Monday 28 December
     with db.read() as s:
         def mine(period, now):
-            return gamification.standing(s, user_id=lena, period=period, now=now)[1]
+            return gamification.standing(s, actor=people["learner"], user_id=lena,
+                                         period=period, now=now)[1]
 
         assert mine("week", EDGE + timedelta(days=3)) == 5
         assert mine("week", sunday_night) == 3
@@ -405,8 +466,10 @@ def test_points_written_before_migration_0022_are_counted_by_it(db, people):
                                     (50, NOW, NOW))])
     migrate.upgrade(db.url)
     with db.read() as s:
-        assert gamification.leaderboard(s, period="all", now=NOW)[0].points == 12
-        assert gamification.standing(s, user_id=lena, period="month", now=NOW) == (1, 5)
+        viewer = people["learner"]
+        assert gamification.leaderboard(s, actor=viewer, period="all", now=NOW)[0].points == 12
+        assert gamification.standing(s, actor=viewer, user_id=lena, period="month",
+                                     now=NOW) == (1, 5)
     with db.write() as s:  # and the triggers keep it from then on
         points.award(s, user_id=lena, action="question.asked", now=NOW)
     with db.read() as s:
@@ -535,6 +598,19 @@ def test_profile_needs_a_signed_in_role(db, people):
     nobody = Actor(id=None, username="x", roles=frozenset())
     with pytest.raises(PermissionDenied), db.read() as s:
         gamification.profile(s, actor=nobody, username="lena")
+
+
+@pytest.mark.parametrize("who", ["signed_out", "no_role"])
+def test_boards_not_enough_permissions(db, people, who):
+    nobody = Actor(id=None if who == "signed_out" else people["learner"].id,
+                   username="" if who == "signed_out" else "lena", roles=frozenset(
+                       {"learner"} if who == "signed_out" else ()))
+    with db.read() as s:
+        for board in (lambda: gamification.leaderboard(s, actor=nobody),
+                      lambda: gamification.standing(s, actor=nobody, user_id=1),
+                      lambda: gamification.team_totals(s, actor=nobody)):
+            with pytest.raises(PermissionDenied):
+                board()
 
 
 def test_suggestion_points_flow_through_the_ledger(db, people):

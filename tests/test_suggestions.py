@@ -397,6 +397,24 @@ def test_declining_needs_a_reason_that_everyone_sees(db, people):
     move(db, lars, sid, "under_review")  # a declined idea can be reopened
 
 
+def test_a_reopened_suggestion_no_longer_shows_its_decline_reason(db, people):
+    lena, lars = people["learner"], people["leader"]
+    sid = submit(db, lena)
+    move(db, lars, sid, "declined", "The MES upgrade next year covers this.")
+    move(db, lars, sid, "under_review")
+    with db.read() as s:
+        d = suggestions.detail(s, actor=lena, suggestion_id=sid)
+        assert (d.status, d.response) == ("under_review", None)
+        line = suggestions.timeline(s, actor=lena, suggestion_id=sid)
+        assert [(e.to_status, e.reason) for e in line[-2:]] == [
+            ("declined", "The MES upgrade next year covers this."), ("under_review", None)]
+    move(db, lars, sid, "declined", "Still covered by the MES upgrade.")
+    move(db, lars, sid, "under_review", "The upgrade slipped a year: we look again.")
+    assert get(db, sid).response == "The upgrade slipped a year: we look again."
+    move(db, lars, sid, "planned")  # a response given on reopening stays
+    assert get(db, sid).response == "The upgrade slipped a year: we look again."
+
+
 def test_implemented_pays_the_author_and_tells_author_and_followers(db, people):
     lena, lars, mei = people["learner"], people["leader"], people["trainer2"]
     sid = submit(db, lena)
