@@ -336,6 +336,7 @@ def decide_panel(actor: Actor, d: sg.Detail) -> None:
                                            step=1, value=None, key=f"sg-orig-{d.id}")
                 forms.field_error("sg-merge", "original")
                 note = st.text_input("Note (optional)", key=f"sg-merge-note-{d.id}")
+                forms.field_error("sg-merge", "note")
                 if st.form_submit_button("Merge into it"):
                     result = _write("sg-merge", _merge, actor=actor, suggestion_id=d.id,
                                     original_id=original, note=note)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from db.actors import Actor, require
 from db.models import AuditHead, AuditRecord, utcnow
 from db.session import run
+from db.text import search_term
 
 GENESIS = "0" * 64
 
@@ -134,15 +135,19 @@ class TrailFilter:
 
 
 def _filtered(f: TrailFilter) -> Select:
+    # Typed filters are tidied as search boxes are: a NUL would break PostgreSQL's query, and
+    # no stored value is longer than a search term.
+    actor, action, entity_type, entity_id = (search_term(v) if v else None for v in (
+        f.actor, f.action, f.entity_type, f.entity_id))
     q = select(AuditRecord)
-    if f.actor:
-        q = q.where(AuditRecord.actor_username == f.actor)
-    if f.action:
-        q = q.where(AuditRecord.action == f.action)
-    if f.entity_type:
-        q = q.where(AuditRecord.entity_type == f.entity_type)
-    if f.entity_id:
-        q = q.where(AuditRecord.entity_id == f.entity_id)
+    if actor:
+        q = q.where(AuditRecord.actor_username == actor)
+    if action:
+        q = q.where(AuditRecord.action == action)
+    if entity_type:
+        q = q.where(AuditRecord.entity_type == entity_type)
+    if entity_id:
+        q = q.where(AuditRecord.entity_id == entity_id)
     if f.since:
         q = q.where(AuditRecord.at >= f.since)
     if f.until:

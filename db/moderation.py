@@ -45,7 +45,7 @@ from db.models import (
     utcnow,
 )
 from db.session import run
-from db.text import clean, fingerprint
+from db.text import clean, fingerprint, is_blank
 
 MODERATORS = ("leader", "admin")
 # Defaults; admins may override any of them in the settings table (key "moderation").
@@ -222,11 +222,11 @@ def flag(session: Session, *, actor: Actor, entity_type: str, entity_id: int, re
     require(actor, *ROLES)
     if reason not in REASONS:
         raise ValidationError("reason", "Pick the reason that fits best.")
-    details = (details or "").strip()
+    # Details made only of invisible characters are no details.
+    details = clean(details, field="details", label="Details", max_len=240) \
+        if not is_blank(details) else ""
     if reason == REASONS[-1] and not details:
         raise ValidationError("details", "Say in a few words what is wrong.")
-    if details:
-        details = clean(details, field="details", label="Details", max_len=240)
     kind, item = _item(session, entity_type, entity_id, lock=True)
     status = getattr(item, kind.status)
     if not visible_to(actor, status=status, author_id=item.author_id) or status == "deleted":

@@ -688,7 +688,9 @@ def merge_duplicate(session: Session, *, actor: Actor, suggestion_id: int, origi
     if "duplicate" not in TRANSITIONS[dup.status]:
         raise Conflict(f"A suggestion that is {STATUS_LABEL[dup.status].lower()} cannot be "
                        "marked as a duplicate any more.")
-    text = _response(note) or f"Merged into suggestion {orig.id}: "\
+    note = (note or "").strip()
+    text = (clean(note, field="note", label="The note", max_len=2000, min_len=2) if note
+            else None) or f"Merged into suggestion {orig.id}: "\
                                                f"{_clip(orig.title, 120)}"
     on_original = select(Vote.user_id).where(Vote.entity_type == "suggestion",
                                              Vote.entity_id == orig.id)

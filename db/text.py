@@ -31,6 +31,12 @@ def clean(value: str | None, *, field: str, label: str, max_len: int, min_len: i
     return text
 
 
+def is_blank(value: str | None) -> bool:
+    """True when the text holds nothing a person could read: only spaces, control characters or
+    invisible ones (what `clean` would call empty)."""
+    return not _INVISIBLE.sub("", _CONTROL.sub("", value or "")).strip()
+
+
 def fingerprint(text: str) -> str:
     """A hash of the text with case, spacing and invisible characters ignored (duplicate check)."""
     core = " ".join(_INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).lower().split())

@@ -16,7 +16,9 @@ from db.errors import Conflict, NotFound, ValidationError
 from db.models import FUNCTIONS, ROLES, AuthSession, Site, User, UserRole, utcnow
 from db.text import clean, like_pattern, search_term
 
-USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+USERNAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")  # whole names only: use fullmatch
+EMAIL_MAX = 254  # the column's size
+_EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+")
 MIN_PASSWORD = 10
 
 
@@ -75,7 +77,7 @@ def create_user(session: Session, *, actor: Actor, username: str, password: str,
     """Create a person with roles; admins only. Returns the new user's id."""
     require(actor, "admin")
     username = (username or "").strip().lower()
-    if not USERNAME_RE.match(username):
+    if not USERNAME_RE.fullmatch(username):
         raise ValidationError(
             "username", "Use 3-64 lowercase letters, digits, dots, dashes or underscores."
         )
@@ -85,8 +87,7 @@ def create_user(session: Session, *, actor: Actor, username: str, password: str,
                           single_line=True)
     else:
         job_title = None
-    if email and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", email):
-        raise ValidationError("email", "That does not look like an e-mail address.")
+    email = _email(email)
     if function and function not in FUNCTIONS:
         raise ValidationError("function", f"Pick one of: {', '.join(FUNCTIONS)}.")
     chosen = _clean_roles(roles)
@@ -139,10 +140,25 @@ def set_roles(session: Session, *, actor: Actor, user_id: int, roles: list[str])
                  entity_id=user_id, before={"roles": before}, after={"roles": chosen})
 
 
+def _email(email: str | None) -> str | None:
+    """A tidied e-mail address, None for none, or ValidationError."""
+    email = (email or "").strip()
+    if not email:
+        return None
+    # fullmatch: `$` in re.match also matches before a trailing newline. No control characters
+    # (a NUL breaks PostgreSQL) and no more than the column holds.
+    if len(email) > EMAIL_MAX or not _EMAIL.fullmatch(email):
+        raise ValidationError("email", "That does not look like an e-mail address.")
+    return email
+
+
 def set_active(session: Session, *, actor: Actor, user_id: int, active: bool,
                reason: str = "") -> None:
     """Deactivate (signing them out everywhere) or reactivate a person; admins only."""
     require(actor, "admin")
+    reason = clean(reason, field="reason", label="The reason", max_len=500,
+                   single_line=True) if (reason or "").strip() else ""
+
     user = _get(session, user_id)
     if user_id == actor.id and not active:
         raise Conflict("You cannot deactivate yourself.")
@@ -237,7 +253,7 @@ def sites(session: Session) -> list[str]:
 def login_account(session: Session, username: str) -> dict | None:
     """One active person's entry as streamlit-authenticator wants it (name, email, bcrypt hash,
     roles), or None: the sign-in form asks for the person it was given, not for everyone."""
-    if not USERNAME_RE.match(username or ""):
+    if not USERNAME_RE.fullmatch(username or ""):
         return None  # no such account can exist; and a NUL byte would break PostgreSQL's query
     user = session.execute(
         select(User.id, User.name, User.email, User.password_hash)

@@ -126,6 +126,7 @@ if selected:
                     st.rerun()
         with st.form("activation"):
             reason = st.text_input("Reason (kept in the audit trail)", key=f"why-{person.id}")
+            forms.field_error("activation", "reason")
             label = "Deactivate" if person.is_active else "Reactivate"
             if st.form_submit_button(label):
                 def toggle() -> bool:

@@ -145,7 +145,19 @@ MARKDOWN = [
     ":material/warning: fake icon",
     "@everyone @admin @ada",
 ]
-BASE = SCRIPTS + EVENTS + SVG + LINKS + INJECTION + UNICODE + BLANK + MARKDOWN
+# What reaches the short, structured fields: usernames, e-mail addresses, numbers and dates.
+FIELDS = [
+    "ada", "ADA", " ada.okafor ", "ada\n", "ada\x00", "ad", "a" * 65, "-ada", "ada..okafor",
+    "ada@example.com", " ada@example.com ", "ada@example.com\n", "ada@example.com\x00",
+    "ada@example.com\nBcc: everyone@example.com", "ada@example.com%0aBcc:everyone@example.com",
+    "<script>alert(1)</script>@evil.example", "\"><img/src=x/onerror=alert(1)>@x.io",
+    "javascript:alert(1)//@example.com", "a" * 300 + "@example.com", "ada@例え.テスト",
+    "ada+tag@example.com", "@example.com", "ada@", "ada@@example.com", "mailto:ada@example.com",
+    "2024-02-30", "2024-13-01", "9999-12-31", "0001-01-01", "2024-01-01T25:00:00",
+    "2024-01-01 00:00:00", "2024-W01-1", "1e400", "NaN", "inf", "-1", "１２", "²", "0x10",
+    "3.5", "1_0", "99999999999999999999",
+]
+BASE = SCRIPTS + EVENTS + SVG + LINKS + INJECTION + UNICODE + BLANK + MARKDOWN + FIELDS
 
 # The same payloads reach us in context: a question about them, a quote, a link text, code.
 WRAPPERS = [
@@ -158,6 +170,14 @@ WRAPPERS = [
 _ACTIVE = SCRIPTS + EVENTS + SVG + LINKS
 CORPUS: list[str] = list(dict.fromkeys(
     BASE + [w.format(p) for w in WRAPPERS[1:] for p in _ACTIVE]))
+
+# A few of every family, plain and in every wrapping, with all the blank and structured ones:
+# for inputs that take a choice, a date or a number, where the whole corpus would only repeat
+# the same refusal.
+SAMPLE: list[str] = list(dict.fromkeys(
+    [t for family in (SCRIPTS, EVENTS, SVG, LINKS, INJECTION, UNICODE, MARKDOWN)
+     for t in family[::4]]
+    + [w.format(p) for w in WRAPPERS[1:] for p in _ACTIVE[::8]] + BLANK + FIELDS))
 
 HUGE = ("A 1 MB body pasted from a validation report. " * 24_000)[:1_000_000]
 LONG_WORD = "x" * 100_000

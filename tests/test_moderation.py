@@ -96,6 +96,16 @@ def test_flag_needs_a_known_reason(db, people, flaggers, reason, details, field)
         assert s.scalar(select(func.count()).select_from(Flag)) == 0
 
 
+def test_details_of_only_invisible_characters_count_as_none(db, people, flaggers):
+    qid = ask(db, people["learner"])
+    flag(db, flaggers[0], "question", qid, moderation.REASONS[0], "\u200b \u200e")
+    with db.read() as s:
+        assert s.scalar(select(Flag.reason)) == moderation.REASONS[0]
+    with pytest.raises(ValidationError) as e:  # where details are needed, they are still missing
+        flag(db, flaggers[1], "question", qid, moderation.REASONS[-1], "\u200b")
+    assert e.value.field == "details"
+
+
 def test_flags_cover_suggestions_and_lesson_comments(db, people, flaggers):
     lena = people["learner"]
     with db.write() as s:

@@ -512,6 +512,18 @@ def test_merge_refuses_itself_a_cycle_and_decided_suggestions(db, people):
         suggestions.merge_duplicate(s, actor=lars, suggestion_id=c, original_id=b)
 
 
+def test_a_bad_merge_note_is_named_as_the_note(db, people):
+    a = submit(db, people["learner"])
+    b = submit(db, people["trainer"], title="Electronic checklist for line clearance",
+               description="Replace the paper line clearance form with a tablet app.")
+    with pytest.raises(ValidationError) as e, db.write() as s:
+        suggestions.merge_duplicate(s, actor=people["leader"], suggestion_id=a, original_id=b,
+                                    note="x")
+    assert (e.value.field, e.value.message) == ("note", "The note needs at least 2 characters.")
+    with db.read() as s:
+        assert s.get(Suggestion, a).status == "new"
+
+
 def test_merging_into_a_duplicate_follows_the_chain(db, people):
     lena, tomas, mei, lars = (people[k] for k in ("learner", "trainer", "trainer2", "leader"))
     root = submit(db, tomas, title="Electronic checklist for line clearance",

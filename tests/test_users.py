@@ -38,6 +38,9 @@ def test_admin_creates_a_person_with_several_roles(db, people):
     ("roles", {"roles": []}),
     ("roles", {"roles": ["superuser"]}),
     ("email", {"email": "not-an-address"}),
+    ("email", {"email": "ada@example.com\nbcc: x@y.org"}),  # a header smuggled on a new line
+    ("email", {"email": "ada\x00@example.com"}),  # a NUL breaks PostgreSQL
+    ("email", {"email": "a" * 250 + "@example.com"}),  # longer than the column
     ("site", {"site": "Atlantis"}),
     ("function", {"function": "Sales"}),
 ])
@@ -49,6 +52,24 @@ def test_create_user_bad_input_stores_nothing(db, people, field, kwargs):
         users.create_user(s, actor=people["admin"], **args)
     assert err.value.field == field
     assert _count(db) == before
+
+
+def test_an_e_mail_with_spaces_around_it_is_kept_tidy(db, people):
+    with db.write() as s:
+        uid = users.create_user(s, actor=people["admin"], username="noor.haddad",
+                                password="a-long-passphrase", name="Noor Haddad",
+                                roles=["learner"], email="  noor@example.com ")
+    with db.read() as s:
+        assert s.get(User, uid).email == "noor@example.com"
+
+
+def test_a_deactivation_reason_is_checked_like_any_text(db, people):
+    with pytest.raises(ValidationError) as err, db.write() as s:
+        users.set_active(s, actor=people["admin"], user_id=people["learner"].id, active=False,
+                         reason="x" * 600)
+    assert err.value.field == "reason"
+    with db.read() as s:
+        assert s.get(User, people["learner"].id).is_active
 
 
 def test_create_user_taken_username(db, people):
