@@ -59,8 +59,14 @@ _FAIR_PLAY_LABELS = {
 AREAS: dict[str, Area] = {
     overrides.POINTS: Area(
         overrides.POINTS, "Points for each action",
-        "What each action earns (0 earns nothing). Daily caps still apply.",
+        "What each action earns (0 earns nothing). The daily caps still apply.",
         tuple(Field(a, points.LABELS.get(a, a), v, 0, 1000) for a, v in points.POINTS.items())),
+    overrides.DAILY_CAPS: Area(
+        overrides.DAILY_CAPS, "Daily caps",
+        "The most points one person may earn by each action in a day (UTC), so nobody farms "
+        "points.",
+        tuple(Field(a, points.LABELS.get(a, a), v, 0, 10_000)
+              for a, v in points.DAILY_CAP.items())),
     overrides.MODERATION: Area(
         overrides.MODERATION, "Community limits",
         "When flags hide an item, and how much one person may post in an hour.",

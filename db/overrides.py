@@ -19,7 +19,8 @@ POINTS = "points"
 FAIR_PLAY = "fair_play"
 VOIDED_RINGS = "fair_play.voided_rings"  # members of rings whose points an admin voided
 MODERATION = "moderation"
-KEYS = (POINTS, FAIR_PLAY, VOIDED_RINGS, MODERATION)
+DAILY_CAPS = "points.daily_cap"
+KEYS = (POINTS, FAIR_PLAY, VOIDED_RINGS, MODERATION, DAILY_CAPS)
 
 # Built once. The keys as fixed parameters: a plain IN list is "expanding", and SQLAlchemy
 # renders the statement's text again on every execution.

@@ -106,6 +106,15 @@ def value_of(session: Session, action: str, overrides: dict | None = None) -> in
     return POINTS.get(action, 0)
 
 
+def cap_of(session: Session, action: str, overrides: dict | None = None) -> int | None:
+    """Most points one person may earn by `action` in a UTC day (None: no cap)."""
+    override = (settings(session) if overrides is None else overrides).get(
+        admin_overrides.DAILY_CAPS)
+    if isinstance(override, dict) and action in override:
+        return int(override[action])
+    return DAILY_CAP.get(action)
+
+
 def fair_play(session: Session, overrides: dict | None = None) -> dict[str, float]:
     """The fair-play thresholds in force (defaults, overridden by the settings table)."""
     values = dict(FAIR_PLAY)
@@ -303,7 +312,7 @@ def _add(session: Session, *, user_id: int, action: str, entity_type: str | None
         return 0
     row = {"user_id": user_id, "action": action, "points": points,
            "entity_type": entity_type, "entity_id": entity_id, "created_at": now}
-    cap = DAILY_CAP.get(action)
+    cap = cap_of(session, action, overrides)
     if cap is None:
         run(session, _ADD, {**row, "voided_at": None, "void_reason": None})
         return points

@@ -40,6 +40,16 @@ def test_a_changed_point_value_holds_from_the_next_answer(db, people):
                              "Answers matter more this quarter")
 
 
+def test_a_lower_daily_cap_stops_points_sooner(db, people):
+    assert _save(db, people["admin"], "points.daily_cap", **{"answer.posted": 7})
+    qids = [ask(db, people["learner"], title=f"Question {i} on the stability protocol",
+                body=f"Context {i}: which template do we use for zone IVb?") for i in range(3)]
+    for qid in qids:
+        answer(db, people["trainer"], qid, f"Use the zone IVb template, case {qid}.")
+    with db.read() as s:  # 5 + 2 (cut to the cap) + 0
+        assert points.total(s, user_id=people["trainer"].id) == 7
+
+
 def test_a_lower_flag_threshold_hides_sooner_and_back_to_defaults(db, people):
     admin = people["admin"]
     _save(db, admin, "moderation", flag_threshold=1)
