@@ -21,12 +21,12 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
+    exists,
     func,
     literal,
     literal_column,
     or_,
     select,
-    union,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -45,10 +45,10 @@ from db.models import (
     LessonRevision,
     PointEvent,
     PointTotal,
-    Proposal,
     Question,
     RevisionContributor,
     Setting,
+    Signature,
     Site,
     Suggestion,
     User,
@@ -165,12 +165,12 @@ def _metric_rows(user_id) -> dict[str, object]:
     an id or a bindparam)."""
     my_site = select(User.site_id).where(User.id == user_id).scalar_subquery()
     asker = User.__table__.alias("asker")
-    cowritten = union(
-        select(LessonRevision.lesson_id).join(
-            RevisionContributor, RevisionContributor.revision_id == LessonRevision.id)
-        .where(RevisionContributor.user_id == user_id),
-        select(Proposal.lesson_id).where(Proposal.proposer_id == user_id,
-                                         Proposal.status == "accepted"),
+    # Lessons whose published text someone helped write (an approved version lists them),
+    # as the lesson's own co-authors do: a draft that was discarded credits nobody.
+    cowritten = (select(LessonRevision.lesson_id).distinct().join(
+        RevisionContributor, RevisionContributor.revision_id == LessonRevision.id)
+        .where(RevisionContributor.user_id == user_id, exists().where(
+            Signature.revision_id == LessonRevision.id, Signature.meaning == "approved"))
     ).subquery()
     one = literal_column("1")
     return {

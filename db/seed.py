@@ -962,6 +962,8 @@ class _Seeder:
             limit = times[i + 1] - 600 if i + 1 < len(times) else T - 2 * _DAY
             signed = min(_after(rng, T, t, 30 * _HOUR), limit)
             self._sign(rng, rev_id, title, body, contributors, signed, "approved")
+            for u in dict.fromkeys(contributors):  # co-authors once their text is published
+                self.tick("lessons_cowritten", u, signed, item=lesson_id)
             if i == 0:
                 first_signed = signed
             prev = rev_id
@@ -1013,8 +1015,7 @@ class _Seeder:
             author, contributors = proposer, [proposer, trainer]
             summary = (f"{'Example' if kind == 'example' else 'Proposal'} from "
                        f"{self.u_name[proposer]}: {p_summary}")
-            if not plan.mandatory:
-                self.points(proposer, "proposal.accepted", "lesson", lesson_id, t)
+            self.points(proposer, "proposal.accepted", "lesson", lesson_id, t)
             self.notify(proposer, "proposal_accepted",
                         f"{self.u_name[trainer]} accepted your proposal for “{title}”. It is in "
                         f"version {number}, published once another trainer approves it.",
@@ -1029,7 +1030,6 @@ class _Seeder:
             "created_at": self.ts(t)})
         for u in dict.fromkeys(contributors):
             self.b_contributors.add({"revision_id": rev_id, "user_id": u})
-            self.tick("lessons_cowritten", u, t, item=lesson_id)
         return body, rev_id, contributors
 
     def _sign(self, rng: random.Random, rev_id: int, title: str, body: str,
