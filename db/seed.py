@@ -436,6 +436,9 @@ class _Seeder:
         self.c = SCALES[scale]
         self._progress = progress
         self.now = utcnow().replace(microsecond=0)
+        # The demo's audit trail: what the seeded year says people did (the benchmark sets
+        # keep to the one record of the seeding itself, as their trail is never read).
+        self.past: list[tuple] | None = [] if scale == "demo" else None
         self.days = self.c["days"]
         self.T = self.days * _DAY
         self.tl = _Timeline(self.now, self.days, seed)
@@ -563,6 +566,7 @@ class _Seeder:
         summaries.rebuild_course_progress(self.s)  # the progress was loaded in bulk
         if self._progress is not None:
             self._progress("activity summaries", 1, 1)
+        self._write_history()
         counts = {
             t.name: self.s.scalar(select(func.count()).select_from(t)) or 0
             for t in Base.metadata.sorted_tables
@@ -628,6 +632,7 @@ class _Seeder:
         self.u_func = [0] * (n + 1)
         self.u_ct = [0] * (n + 1)
         self.u_name = [""] * (n + 1)
+        self.u_username = ["system"] * (n + 1)
         self.u_roles: list[tuple[str, ...]] = [()] * (n + 1)
         weight = [0.0] * (n + 1)
         demo_hash = hash_password(DEMO_PASSWORD)
@@ -684,6 +689,11 @@ class _Seeder:
                 pw = unknown_hash
             self.u_site[uid], self.u_func[uid], self.u_ct[uid] = site, fn, ct
             self.u_name[uid], self.u_roles[uid], weight[uid] = name, roles, w
+            self.u_username[uid] = username
+            self.history(ct, None, "user.created", "user", uid,
+                         after={"username": username, "name": name, "roles": list(roles),
+                                "site": self.site_names[site], "function": FUNCTIONS[fn]},
+                         reason="Joined (from the HR system)")
             when = self.ts(ct)
             self.b_users.add({
                 "id": uid, "username": username, "name": name,
@@ -727,6 +737,27 @@ class _Seeder:
             if ct[u] < t and u != exclude:
                 return u
         return TOMAS if exclude != TOMAS else MEI
+
+    def history(self, t: float, actor: int | None, action: str, entity_type: str,
+                entity_id: int, *, before: dict | None = None, after: dict | None = None,
+                reason: str | None = None) -> None:
+        """An audit record of something the demo's year says happened (demo scale only)."""
+        if self.past is not None:
+            self.past.append((t, len(self.past), actor, action, entity_type, entity_id, before,
+                              after, reason))
+
+    def _write_history(self) -> None:
+        """The demo's audit trail, oldest first, chained as every later record is."""
+        if not self.past:
+            return
+        self.progress("audit trail", 0, 1)
+        audit.append_past(self.s, [
+            {"at": self.dt(t), "actor_id": actor, "actor_username": self.u_username[actor or 0],
+             "action": action, "entity_type": etype, "entity_id": eid, "before": before,
+             "after": after, "reason": reason}
+            for t, _n, actor, action, etype, eid, before, after, reason in sorted(self.past)])
+        if self._progress is not None:
+            self._progress("audit trail", 1, 1)
 
     def tick(self, metric: str, user: int, t: int, item: int = 0) -> None:
         """Something that counts towards a badge (`item` for metrics of distinct things)."""
@@ -1035,10 +1066,14 @@ class _Seeder:
     def _sign(self, rng: random.Random, rev_id: int, title: str, body: str,
               contributors: list[int], t: int, meaning: str) -> None:
         signer = self._signer(rng, contributors, t)
+        sig_id = self.b_signatures.new_id()
         self.b_signatures.add({
-            "id": self.b_signatures.new_id(), "revision_id": rev_id, "signer_id": signer,
+            "id": sig_id, "revision_id": rev_id, "signer_id": signer,
             "printed_name": self.u_name[signer], "meaning": meaning,
             "content_hash": content_hash(title, body), "signed_at": self.ts(t)})
+        self.history(t, signer, "signature.signed", "lesson_revision", rev_id,
+                     after={"signature": sig_id, "printed_name": self.u_name[signer],
+                            "meaning": meaning, "content_hash": content_hash(title, body)})
 
     def _review_requested(self, rng: random.Random, plan: _LessonPlan, rev_id: int, title: str,
                           number: int, contributors: list[int], t: int) -> None:
@@ -1116,6 +1151,10 @@ class _Seeder:
             "decided_at": self.ts(decided) if decided is not None else None, "reason": reason,
             "revision_id": rev_id, "created_at": self.ts(t)})
         self.activity(proposer, "post", "proposal", pid, self.ts(t))
+        if status in ("accepted", "rejected") and decided is not None:
+            self.history(decided, decided_by, f"proposal.{status}", "proposal", pid,
+                         before={"status": "pending"}, after={"status": status},
+                         reason=reason)
         return pid
 
     def _proposer(self, rng: random.Random, t: int, exclude: tuple[int, ...]) -> int | None:
@@ -1472,10 +1511,14 @@ class _Seeder:
                 if (user, code, idx) in done:
                     continue
                 done.add((user, code, idx))
+                flag_reason = rng.choice(txt.FLAG_REASONS)
                 self.b_flags.add({"id": self.b_flags.new_id(), "user_id": user,
                                   "entity_type": ("question", "answer", "suggestion")[code],
-                                  "entity_id": idx + 1, "reason": rng.choice(txt.FLAG_REASONS),
+                                  "entity_id": idx + 1, "reason": flag_reason,
                                   "created_at": self.ts(t), "resolved_at": None})
+                self.history(t, user, "content.flagged",
+                             ("question", "answer", "suggestion")[code], idx + 1,
+                             reason=flag_reason)
                 if code == 0:
                     self.q_flags[idx] += 1
                 elif code == 1:
@@ -1853,6 +1896,12 @@ class _Seeder:
                 "visibility": "visible", "flag_count": s["flags"],
                 "created_at": self.ts(s["t"])})
             for frm, to, by, t, reason in s["changes"]:
+                if frm is None:
+                    self.history(t, by, "suggestion.submitted", "suggestion", sid,
+                                 after={"title": s["title"], "category": s["category"]})
+                else:
+                    self.history(t, by, "suggestion.status_changed", "suggestion", sid,
+                                 before={"status": frm}, after={"status": to}, reason=reason)
                 self.b_changes.add({
                     "id": self.b_changes.new_id(), "suggestion_id": sid, "from_status": frm,
                     "to_status": to, "changed_by": by, "changed_at": self.ts(t),
