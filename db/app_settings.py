@@ -100,7 +100,10 @@ def in_force(session: Session, *, actor: Actor) -> dict[str, dict[str, float]]:
 
 
 def _number(value: object, f: Field) -> float:
-    return int(value) if f.whole else float(value)
+    try:
+        return int(value) if f.whole else float(value)
+    except (TypeError, ValueError):  # not a number at all (set by hand): the default holds
+        return int(f.default) if f.whole else float(f.default)
 
 
 def _checked(area: Area, values: dict[str, object]) -> dict[str, float]:

@@ -27,10 +27,17 @@ def area_form(area: app_settings.Area, now: dict[str, float]) -> None:
         cols = st.columns(2)
         for i, f in enumerate(area.fields):
             with cols[i % 2]:
+                value = now[f.key]
+                # A value set outside this page may lie outside the range: show it as it is
+                # (the widget would refuse to draw), and saving asks for one in range.
                 values[f.key] = st.number_input(
-                    f.label, min_value=f.low, max_value=f.high, value=now[f.key],
-                    step=1 if f.whole else 0.05, key=f"{form}-{f.key}",
-                    help=f"Default: {f.default:g}")
+                    f.label, min_value=min(f.low, value), max_value=max(f.high, value),
+                    value=value, step=1 if f.whole else 0.05, key=f"{form}-{f.key}",
+                    help=f"Default: {f.default:g}; allowed: {f.low:g} to {f.high:g}")
+                if not f.low <= value <= f.high:
+                    st.warning(f"Now {value:g}, outside the allowed {f.low:g} to {f.high:g} "
+                               "(set outside this page). Saving asks for a value in range.",
+                               icon=":material/warning:")
                 forms.field_error(form, f.key)
         reason = st.text_input("Why (kept in the audit trail)", key=f"{form}-reason")
         forms.field_error(form, "reason")

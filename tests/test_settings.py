@@ -135,6 +135,22 @@ def test_admin_changes_a_limit_on_the_page_and_a_missing_reason_is_shown_at_the_
         assert s.scalar(select(func.count(Question.id))) == 2
 
 
+def test_a_value_set_outside_the_page_and_out_of_range_is_shown_not_a_crash(db, people):
+    with db.write() as s:  # as a script or an older release might have left it
+        s.merge(Setting(key="moderation", value={"posts_per_hour": 10**6}))
+    at = _page(db)
+    assert not at.exception
+    assert at.number_input(key="set-moderation-posts_per_hour").value == 10**6
+    assert any("outside the allowed 1 to 500" in w.value for w in at.warning)
+    at.text_input(key="set-moderation-reason").input("Back to a sane limit")
+    at.button(key="set-moderation-save").click().run()
+    assert any("must be a whole number from 1 to 500" in e.value for e in at.error)
+    at.number_input(key="set-moderation-posts_per_hour").set_value(40)
+    at.button(key="set-moderation-save").click().run()
+    with db.read() as s:
+        assert moderation.settings(s)["posts_per_hour"] == 40
+
+
 def test_the_settings_page_is_for_admins_only(db, people):
     at = _page(db, "lars")
     assert not at.number_input and "Settings" not in [t.value for t in at.title]
