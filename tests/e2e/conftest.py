@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,7 @@ from db import migrate
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
+LOGS = ROOT / "test-artifacts" / "servers"
 # Streamlit's frontend probes these under a deep link's path to find its base URL; a 404 there
 # is how it learns the app is served from the root.
 BENIGN_404 = ("/_stcore/health", "/_stcore/host-config")
@@ -31,11 +34,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60,
+                  log: Path | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited early:\n{proc.stdout.read()}")
+            said = log.read_text() if log else (proc.stdout.read() if proc.stdout else "")
+            raise RuntimeError(f"streamlit exited early:\n{said}")
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
                 if r.status == 200:
@@ -62,23 +67,38 @@ def seeded_db(tmp_path_factory) -> str:
     return url
 
 
-@pytest.fixture(scope="session")
-def server(seeded_db, chromium_path) -> str:
+@contextmanager
+def running_app(database_url: str, env: dict[str, str | None] | None = None) -> Iterator[str]:
+    """The app served by Streamlit on a free port over `database_url`; yields its address.
+    `env` adds to the environment (None removes a variable).
+
+    The server's log goes to test-artifacts/ (a page that says "This app has encountered an
+    error" hides the details from the browser; they are there), not to a pipe nobody reads,
+    which would stall the server once full."""
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": seeded_db}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc)
+    LOGS.mkdir(parents=True, exist_ok=True)
+    log = LOGS / f"server-{port}.log"
+    environ = {**os.environ, "DATABASE_URL": database_url, **(env or {})}
+    environ = {k: v for k, v in environ.items() if v is not None}
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true",
+             "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=environ, stdout=out, stderr=subprocess.STDOUT, text=True)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_healthy(url, proc, log=log)
+            yield url
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server(seeded_db, chromium_path) -> Iterator[str]:
+    with running_app(seeded_db) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")

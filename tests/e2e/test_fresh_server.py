@@ -3,15 +3,11 @@ address a reverse proxy forwards being the one sign-in throttling counts."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 from playwright.sync_api import expect
 
 from components.nav import PAGES
-from tests.e2e.conftest import ROOT, _free_port, _wait_healthy, idle, shot, watch
+from tests.e2e.conftest import idle, running_app, shot, watch
 
 pytestmark = pytest.mark.browser
 
@@ -21,20 +17,8 @@ PASSWORD = "welcome-2026"
 @pytest.fixture
 def fresh_server(seeded_db, chromium_path):
     """A server no browser has talked to yet: no session has run app.py."""
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env={**os.environ, "DATABASE_URL": seeded_db}, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc)
+    with running_app(seeded_db) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def _context(browser, **kwargs):

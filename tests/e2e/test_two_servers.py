@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 from db import migrate
 from db.models import Question, User, Vote
 from tests.conftest import _drop_database
-from tests.e2e.conftest import ROOT, _free_port, _wait_healthy, idle, shot
+from tests.e2e.conftest import ROOT, idle, running_app, shot
 from tests.e2e.test_signin_journeys import sign_in
 
 pytestmark = [
@@ -51,30 +51,14 @@ def shared_db() -> str:
 @pytest.fixture(scope="module")
 def servers(shared_db, chromium_path) -> tuple[str, str]:
     """Two `streamlit run app.py` processes on their own ports, same database, same key,
-    over the demo organisation (loaded while they start)."""
-    env = {**os.environ, "DATABASE_URL": shared_db, "AUTH_COOKIE_KEY": COOKIE_KEY}
-    env.pop("APP_DEMO", None)
-    procs, urls = [], []
-    try:
-        for _ in range(2):
-            port = _free_port()
-            procs.append(subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                 "--server.address", "127.0.0.1", "--server.headless", "true",
-                 "--browser.gatherUsageStats", "false"],
-                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
-            urls.append(f"http://127.0.0.1:{port}")
-        subprocess.run([sys.executable, "-m", "db", "--url", shared_db, "seed", "--demo"],
-                       cwd=ROOT, check=True, capture_output=True,
-                       env={**os.environ, "BCRYPT_ROUNDS": "4"})
-        for url, proc in zip(urls, procs, strict=True):
-            _wait_healthy(url, proc)
-        yield urls[0], urls[1]
-    finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(timeout=10)
+    over the demo organisation."""
+    subprocess.run([sys.executable, "-m", "db", "--url", shared_db, "seed", "--demo"],
+                   cwd=ROOT, check=True, capture_output=True,
+                   env={**os.environ, "BCRYPT_ROUNDS": "4"})
+    # One shared cookie key and no demo mode (its key is per process), as in production.
+    env = {"AUTH_COOKIE_KEY": COOKIE_KEY, "APP_DEMO": None}
+    with running_app(shared_db, env) as one, running_app(shared_db, env) as two:
+        yield one, two
 
 
 def _question_for(url: str, username: str) -> tuple[int, str, int]:
