@@ -224,13 +224,13 @@ def _comment(actor: Actor, c: content.CommentRow, *, reply: bool = False) -> Non
     """One comment: a moderation note if it is not visible to all, the text, who and when,
     and a Flag button for everyone but its author."""
     post_widgets.status_note(c.status, "comment")
-    meta, flag_col = st.columns([6, 1], vertical_alignment="center")
-    meta.caption(f"{'↳ ' if reply else ''}**{plain(c.author)}** · {when(c.created_at)}")
+    row = st.container(horizontal=True, vertical_alignment="center")  # Flag keeps its width
+    row.caption(f"{'↳ ' if reply else ''}**{plain(c.author)}** · {when(c.created_at)}")
     if c.author_id != actor.id and c.status == "visible":
-        flag_col.button("Flag", key=f"flag-comment-{c.id}", type="tertiary",
-                        icon=":material/flag:", on_click=post_widgets.open_dialog,
-                        args=("flag", "comment", c.id),
-                        help="Tell moderators this breaks the community guidelines.")
+        row.button("Flag", key=f"flag-comment-{c.id}", type="tertiary",
+                   icon=":material/flag:", on_click=post_widgets.open_dialog,
+                   args=("flag", "comment", c.id),
+                   help="Tell moderators this breaks the community guidelines.")
     show(c.body)
 
 

@@ -198,7 +198,8 @@ def detail_page(actor: Actor, sid: int) -> None:
     st.caption(" · ".join(plain(f) for f in (
         f"Suggestion {d.id}", d.category, sg.KIND_LABEL[d.kind], d.site or "All sites",
         f"by {d.author}", f"{d.created_at:%d %b %Y}")))
-    main, side = st.columns([3, 1], gap="large")
+    # The side panel wide enough for "Voted" and "Follow" in a laptop window with the sidebar.
+    main, side = st.columns([2, 1], gap="large")
     with side:
         _crowd_panel(actor, d)
     with main:
@@ -281,12 +282,13 @@ def timeline(line: list[sg.TimelineEntry]) -> None:
 def comments(actor: Actor, d: sg.Detail, notes: list[sg.CommentRow]) -> None:
     for c in notes:
         with st.container(border=True, key=f"sg-comment-row-{c.id}"):
-            meta, flag_col = st.columns([6, 1], vertical_alignment="center")
-            meta.caption(f"**{plain(c.author)}** · {ago(c.created_at)}"
+            # One row: the Flag button keeps its width and the text wraps beside it.
+            row = st.container(horizontal=True, vertical_alignment="center")
+            row.caption(f"**{plain(c.author)}** · {ago(c.created_at)}"
                          + (" · hidden while moderators review it" if c.status != "visible"
                             else ""))
             if c.author_username != actor.username and c.status == "visible":
-                _flag_button(flag_col, "comment", c.id)
+                _flag_button(row, "comment", c.id)
             show(c.body)
     if d.status == "duplicate":
         st.caption("Comments are closed here: comment on the original instead.")

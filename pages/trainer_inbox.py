@@ -11,21 +11,24 @@ db = database()
 st.title("Trainer inbox")
 st.caption("What needs a trainer now. Pick a row to open the lesson.")
 
-c1, c2, c3 = st.columns([2, 2, 4])
-only_mine = c1.toggle("Only courses I own", value=True, key="ib-mine",
-                      help="Versions waiting for your signature are listed for every course.")
-months = c2.number_input("Stale after (months without review)", min_value=1, max_value=120,
-                         value=content.STALE_MONTHS, step=1, key="ib-months")
+# Controls and counts in rows that wrap: in a laptop window with the sidebar open, five
+# columns cut every label off.
+top = st.container(horizontal=True, vertical_alignment="bottom", gap="large")
+only_mine = top.toggle("Only courses I own", value=True, key="ib-mine", width="content",
+                       help="Versions waiting for your signature are listed for every course.")
+months = top.number_input("Stale after (months without review)", min_value=1, max_value=120,
+                          value=content.STALE_MONTHS, step=1, key="ib-months", width=260)
 with db.read() as s:
     box = content.inbox(s, actor=actor, stale_months=int(months), only_mine=only_mine)
     failed = content.failed_signature_count(s, actor=actor) if actor.has("admin") else None
 
-m = st.columns(5)
-m[0].metric("Proposals waiting", box.proposals_total)
-m[1].metric("Waiting for your signature", box.to_sign_total)
-m[2].metric("Your versions in review", box.mine_in_review_total)
-m[3].metric("Low-rated lessons", box.low_rated_total)
-m[4].metric("Stale lessons", box.stale_total)
+counts = st.container(horizontal=True, gap="large")
+for label, value in (("Proposals waiting", box.proposals_total),
+                     ("Waiting for your signature", box.to_sign_total),
+                     ("Your versions in review", box.mine_in_review_total),
+                     ("Low-rated lessons", box.low_rated_total),
+                     ("Stale lessons", box.stale_total)):
+    counts.metric(label, value, width="content")
 if failed is not None:
     st.caption(f"Wrong signing passwords in the last 30 days: {failed} (filter the audit trail "
                "by signature.failed for details).")
