@@ -85,10 +85,21 @@ def test_bad_values_are_refused_and_nothing_is_stored(db, people, area, values, 
         assert s.scalar(select(func.count()).select_from(Setting)) == 0
 
 
-def test_a_change_needs_a_reason(db, people):
+@pytest.mark.parametrize("reason", [" ", "\u200b\u200b", "ok", "x" * 301])
+def test_a_change_needs_a_reason_of_sensible_length(db, people, reason):
     with pytest.raises(ValidationError) as e:
-        _save(db, people["admin"], "points", reason=" ", **{"answer.posted": 8})
+        _save(db, people["admin"], "points", reason=reason, **{"answer.posted": 8})
     assert e.value.field == "reason"
+    with db.read() as s:
+        assert s.get(Setting, "points") is None
+
+
+def test_a_reason_with_markup_is_kept_as_written(db, people):
+    hostile = "<script>alert(1)</script> [x](javascript:alert(1))"
+    assert _save(db, people["admin"], "points", reason=hostile, **{"answer.posted": 8})
+    with db.read() as s:
+        assert s.scalar(select(AuditRecord.reason).where(
+            AuditRecord.action == "settings.changed")) == hostile
 
 
 @pytest.mark.parametrize("role", ["learner", "trainer", "leader"])
